@@ -1,0 +1,45 @@
+// Navigation debris ("Zurück zu Live Feed", "Share", ...): a shipped data file plus the desk's own.
+import { readFileSync } from "node:fs";
+import { InputError, fsProblem } from "./errors.ts";
+
+/** The key a line is matched by: trimmed, spaces collapsed, lowercased. */
+export function debrisKey(line: string): string {
+  return line.trim().replace(/\s+/g, " ").toLowerCase();
+}
+
+/** Entries of a debris list text: one per line, "#" starts a comment line, blank lines ignored. */
+export function parseDebrisList(text: string): string[] {
+  return text
+    .split(/\r\n?|\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map(debrisKey);
+}
+
+const SHIPPED_URL = new URL("./debris.txt", import.meta.url);
+let shipped: string[] | undefined;
+const cache = new Map<string, Set<string>>();
+
+/** The shipped debris list, plus the entries of `debrisFile` when given. Throws InputError when that file can't be read. */
+export function loadDebris(debrisFile?: string): Set<string> {
+  const key = debrisFile ?? "";
+  const hit = cache.get(key);
+  if (hit) return hit;
+  shipped ??= parseDebrisList(readFileSync(SHIPPED_URL, "utf8"));
+  const set = new Set(shipped);
+  if (debrisFile) {
+    let text: string;
+    try {
+      text = readFileSync(debrisFile, "utf8");
+    } catch (error) {
+      throw new InputError(debrisFile, `debris file: ${fsProblem(error)}`);
+    }
+    for (const entry of parseDebrisList(text)) set.add(entry);
+  }
+  cache.set(key, set);
+  return set;
+}
+
+export function isDebris(line: string, debris: Set<string>): boolean {
+  return debris.has(debrisKey(line));
+}

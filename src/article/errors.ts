@@ -1,0 +1,53 @@
+// The one error type of the article reader: names the input (and line) and what is wrong with it.
+
+export class InputError extends Error {
+  override name = "InputError";
+
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    readonly line?: number,
+  ) {
+    // Always one line, so a batch report stays one line per problem.
+    const oneLine = problem.replace(/\s*[\r\n]+\s*/g, " ").trim();
+    super(line === undefined ? `${file}: ${oneLine}` : `${file}:${line}: ${oneLine}`);
+  }
+}
+
+/** "7.2 MB", "5 MB", "2.5 KB", "900 bytes". */
+export function formatSize(bytes: number): string {
+  const one = (n: number) => n.toFixed(1).replace(/\.0$/, "");
+  if (bytes >= 1024 * 1024) return `${one(bytes / (1024 * 1024))} MB`;
+  if (bytes >= 1024) return `${one(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
+/** The problem text for a file (or line) over the size limit. */
+export function tooBigProblem(size: number, limit: number, what = "file"): string {
+  let a = formatSize(size);
+  const b = formatSize(limit);
+  if (a === b) a = `${size} bytes`;
+  return `${what} is ${a}, over the ${b} limit (--max-bytes)`;
+}
+
+/** A short problem text for a failed fs call. */
+export function fsProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory";
+    case "ENOTDIR":
+      return "not a directory";
+    case "ELOOP":
+      return "too many symbolic links";
+    default: {
+      const message = error instanceof Error ? error.message : String(error);
+      return `cannot read (${code ?? message})`;
+    }
+  }
+}

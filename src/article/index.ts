@@ -1,0 +1,10 @@
+// The article reader: inputs (files, directories, globs, JSONL, stdin) -> cleaned `Article`s.
+export { InputError } from "./errors.ts";
+export type { ReadOptions } from "./options.ts";
+export { DEFAULT_MAX_BYTES } from "./options.ts";
+export { readArticles, type ReadItem } from "./inputs.ts";
+export { parseArticle, articleFromRecord, formatFromPath, sniffFormat, type DocumentFormat, type InputFormat } from "./parse.ts";
+export { decodeText } from "./decode.ts";
+export { articleId, slugify, sanitiseId } from "./id.ts";
+export { parseDate } from "./dates.ts";
+export { loadDebris } from "./debris.ts";

@@ -1,0 +1,227 @@
+// Inputs -> a stream of articles and errors: files, directories (walked lazily), globs, JSONL, stdin.
+import { createReadStream } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { Readable } from "node:stream";
+import { glob } from "tinyglobby";
+import type { Article } from "../types.ts";
+import { decodeText } from "./decode.ts";
+import { loadDebris } from "./debris.ts";
+import { InputError, formatSize, fsProblem, tooBigProblem } from "./errors.ts";
+import { readJsonl } from "./jsonl.ts";
+import { DEFAULT_MAX_BYTES, type ReadOptions } from "./options.ts";
+import { formatFromPath, parseArticle, sniffFormat, type InputFormat } from "./parse.ts";
+
+export type ReadItem = { article: Article } | { error: InputError };
+
+interface Context {
+  options: ReadOptions;
+  maxBytes: number;
+  debris: Set<string>;
+}
+
+const GLOB_CHARS = /[*?[{]/;
+
+function isFsError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string";
+}
+
+/** An expected failure -> an error item; a programming error is rethrown. */
+function asItem(error: unknown, file: string): ReadItem {
+  if (error instanceof InputError) return { error };
+  if (isFsError(error)) return { error: new InputError(file, fsProblem(error)) };
+  throw error;
+}
+
+/** Streams articles from inputs: files, directories (recursive, article files only), globs, JSONL files, "-" for stdin. */
+export async function* readArticles(inputs: string[], options: ReadOptions = {}): AsyncGenerator<ReadItem> {
+  let debris: Set<string>;
+  try {
+    debris = loadDebris(options.debrisFile);
+  } catch (error) {
+    yield asItem(error, options.debrisFile ?? "debris");
+    return;
+  }
+  const ctx: Context = { options, maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES, debris };
+  for (const input of inputs) {
+    if (input === "-") {
+      yield* readStdin(ctx);
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(input);
+    } catch (error) {
+      if (isFsError(error) && error.code === "ENOENT" && GLOB_CHARS.test(input)) yield* readGlob(input, ctx);
+      else yield asItem(error, input);
+      continue;
+    }
+    if (info.isDirectory()) yield* readDirectory(input, ctx);
+    else yield* readFileInput(input, formatFromPath(input), ctx);
+  }
+}
+
+/** The article files under `dir`, depth first in sorted order, one directory listing at a time. */
+async function* walk(dir: string): AsyncGenerator<{ file: string } | { error: InputError }> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    yield asItem(error, dir) as { error: InputError };
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    const path = join(dir, entry.name);
+    let isFile = entry.isFile();
+    if (entry.isDirectory()) {
+      yield* walk(path);
+      continue;
+    }
+    if (entry.isSymbolicLink()) {
+      // Follow links to files, not to directories (no loops).
+      isFile = await stat(path).then((s) => s.isFile(), () => false);
+    }
+    if (isFile && formatFromPath(path) !== null) yield { file: path };
+  }
+}
+
+async function* readDirectory(dir: string, ctx: Context): AsyncGenerator<ReadItem> {
+  let files = 0;
+  for await (const found of walk(dir)) {
+    if ("error" in found) {
+      yield found;
+      continue;
+    }
+    files++;
+    yield* readFileInput(found.file, formatFromPath(found.file), ctx);
+  }
+  if (files === 0) yield { error: new InputError(dir, "no article files in directory") };
+}
+
+async function* readGlob(pattern: string, ctx: Context): AsyncGenerator<ReadItem> {
+  let matches: string[];
+  try {
+    matches = await glob([pattern], {
+      onlyFiles: true,
+      dot: false,
+      expandDirectories: false,
+      absolute: isAbsolute(pattern),
+      ignore: ["**/node_modules/**"],
+    });
+  } catch (error) {
+    yield { error: new InputError(pattern, `bad glob pattern (${error instanceof Error ? error.message : String(error)})`) };
+    return;
+  }
+  if (matches.length === 0) {
+    yield { error: new InputError(pattern, "no files match") };
+    return;
+  }
+  const articles = matches.filter((m) => formatFromPath(m) !== null).sort();
+  if (articles.length === 0) {
+    yield { error: new InputError(pattern, `no article files match (${matches.length} other files do)`) };
+    return;
+  }
+  for (const file of articles) yield* readFileInput(file, formatFromPath(file), ctx);
+}
+
+async function* readFileInput(file: string, format: InputFormat | null, ctx: Context): AsyncGenerator<ReadItem> {
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new InputError(file, "not a regular file");
+    size = info.size;
+  } catch (error) {
+    yield asItem(error, file);
+    return;
+  }
+  if (size === 0) {
+    yield { error: new InputError(file, "empty file") };
+    return;
+  }
+  if (format === "jsonl") {
+    try {
+      yield* readJsonl(createReadStream(file), file, { ...jsonlOptions(ctx) });
+    } catch (error) {
+      yield asItem(error, file);
+    }
+    return;
+  }
+  if (size > ctx.maxBytes) {
+    yield { error: new InputError(file, tooBigProblem(size, ctx.maxBytes)) };
+    return;
+  }
+  try {
+    const text = decodeText(await readFile(file), file);
+    yield { article: parseText(text, file, format, ctx) };
+  } catch (error) {
+    yield asItem(error, file);
+  }
+}
+
+function jsonlOptions(ctx: Context) {
+  return { sourceLang: ctx.options.sourceLang, debris: ctx.debris, maxBytes: ctx.maxBytes };
+}
+
+function parseText(text: string, path: string, format: InputFormat | null, ctx: Context): Article {
+  if (!text.trim()) throw new InputError(path, "empty file");
+  let f = format ?? sniffFormat(text);
+  if (f === "jsonl") f = "text"; // a single document is never a feed
+  return parseArticle(text, { path }, f, ctx.options);
+}
+
+/** Stdin: JSONL is streamed line by line; any other format is read whole (up to maxBytes) and sniffed. */
+async function* readStdin(ctx: Context): AsyncGenerator<ReadItem> {
+  const path = "-";
+  const stream = ctx.options.stdin ?? process.stdin;
+  const iterator = (stream as AsyncIterable<string | Buffer>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let total = 0;
+  let first: number | undefined; // first byte that is not a BOM or whitespace
+  try {
+    while (first === undefined) {
+      const next = await iterator.next();
+      if (next.done) break;
+      const chunk = typeof next.value === "string" ? Buffer.from(next.value) : Buffer.from(next.value);
+      head.push(chunk);
+      total += chunk.length;
+      const all = Buffer.concat(head);
+      let i = all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf ? 3 : 0;
+      while (i < all.length && [0x20, 0x09, 0x0a, 0x0d].includes(all[i]!)) i++;
+      if (i < all.length) first = all[i];
+    }
+    if (first === 0x7b /* "{" */) {
+      const rest = async function* () {
+        yield* head;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      };
+      yield* readJsonl(Readable.from(rest()), path, jsonlOptions(ctx));
+      return;
+    }
+    for (;;) {
+      if (total > ctx.maxBytes) {
+        await iterator.return?.();
+        yield { error: new InputError(path, `input is over the ${formatSize(ctx.maxBytes)} limit (--max-bytes)`) };
+        return;
+      }
+      const next = await iterator.next();
+      if (next.done) break;
+      const chunk = typeof next.value === "string" ? Buffer.from(next.value) : Buffer.from(next.value);
+      head.push(chunk);
+      total += chunk.length;
+    }
+    if (total === 0) {
+      yield { error: new InputError(path, "empty file") };
+      return;
+    }
+    const text = decodeText(Buffer.concat(head), path);
+    yield { article: parseText(text, path, null, ctx) };
+  } catch (error) {
+    yield asItem(error, path);
+  }
+}

@@ -1,0 +1,35 @@
+// Shapes shared by the checks; re-exported from ./index.ts.
+import type { GlossaryEntry } from "../glossary.ts";
+
+export type Severity = "hard" | "soft";
+
+/** One problem in a model answer. `message` is one line an editor understands. */
+export interface Finding {
+  check: string;
+  severity: Severity;
+  message: string;
+}
+
+export interface SourceText {
+  title: string;
+  paragraphs: string[];
+  /** ISO 639-1 code of the source. */
+  lang: string;
+  /** Optional extra source text whose numbers count as known (e.g. the published date line). */
+  published?: string | null;
+}
+
+export interface TranslationCheckInput {
+  source: SourceText;
+  output: { title: string; paragraphs: string[] };
+  /** "de", "en", "de-CH", "de-DE", "en-GB", "en-US", or any code. */
+  target: string;
+  glossary?: GlossaryEntry[];
+}
+
+export interface DigestCheckInput {
+  source: SourceText;
+  digest: { summary: string; keyPoints: string[]; snippet: { headline: string; teaser: string } };
+  target: string;
+  glossary?: GlossaryEntry[];
+}

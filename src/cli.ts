@@ -1,0 +1,388 @@
+// The command line: parses flags, calls the library, prints. Nothing here that a library user
+// would need too.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { Cache, defaultCachePath } from "./cache.ts";
+import { DEFAULT_MODEL, loadEnvFile, modelConfig } from "./config.ts";
+import { ConfigError, describeError } from "./errors.ts";
+import { createModelClient } from "./model.ts";
+import { createPipeline, type TaskKind } from "./pipeline.ts";
+import { loadPromptSet } from "./prompts.ts";
+import { readArticles, type ReadOptions } from "./article/index.ts";
+import { runBatch, type BatchSummary } from "./batch.ts";
+import { writeResultFiles } from "./output/files.ts";
+import { articleMarkdown, translationMarkdown } from "./output/markdown.ts";
+import { defaultGlossaryPath, loadGlossary } from "./glossary.ts";
+import { renderNewsletter, type NewsletterItem } from "./newsletter/index.ts";
+import type { ArticleResult } from "./types.ts";
+import { batchReport, formatPlan, formatUsageLine } from "./report.ts";
+import { createScheduler, type Scheduler } from "./scheduler.ts";
+import { createProgress, progressMode } from "./progress.ts";
+import { estimateCost, loadPrices } from "./cost.ts";
+import { planBatch } from "./plan.ts";
+import { writeFileAtomic } from "./output/files.ts";
+import { existsSync } from "node:fs";
+
+interface CommonFlags {
+  model?: string;
+  cache: string | boolean;
+  prompts?: string;
+  glossary?: string | boolean;
+  concurrency: number;
+  quiet?: boolean;
+  variant?: string[];
+  sourceLang?: string;
+  maxBytes?: number;
+  repairs: number;
+  prices?: string;
+  report?: string;
+  dryRun?: boolean;
+}
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
+  return n;
+}
+
+function languageList(value: string): string[] {
+  const list = value.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const code of list) {
+    if (!/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/.test(code)) throw new InvalidArgumentError(`"${code}" is not a language code (e.g. de, en, de-CH)`);
+  }
+  if (list.length === 0) throw new InvalidArgumentError("expected language codes, e.g. de,en");
+  return list;
+}
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option("--model <name>", "model name (default: $NEWSDESK_MODEL or gpt-4o-mini)")
+    .option("--cache <file>", "cache file (default: $XDG_CACHE_HOME/newsdesk/cache.sqlite)")
+    .option("--no-cache", "neither read nor write the cache")
+    .option("--prompts <dir>", "folder with the prompt files (default: the shipped prompts/)")
+    .option("--glossary <file>", "glossary CSV or JSON: source term, target language, target term (default: the shipped one)")
+    .option("--no-glossary", "use no glossary")
+    .option("--variant <codes>", "regional variants, e.g. de-CH, de-DE, en-GB, en-US", languageList)
+    .option("--source-lang <code>", "language of the articles, instead of detecting it")
+    .option("--max-bytes <n>", "largest input file read", positiveInt)
+    .addOption(new Option("--concurrency <n>", "model calls at once").default(8).argParser(positiveInt))
+    .addOption(new Option("--repairs <n>", "repair retries for an invalid answer").default(2).argParser(positiveInt))
+    .option("--dry-run", "plan only: count calls, tokens and cost (cache hits included); no model call, no server needed")
+    .option("--prices <file>", "price table JSON (model -> USD per million input, cachedInput, output tokens) over the shipped one; also $NEWSDESK_PRICES")
+    .option("--report <file>", "write the batch summary (counts, usage, cost, failures) as JSON to this file")
+    .option("-q, --quiet", "no progress on stderr");
+}
+
+class Session {
+  readonly controller = new AbortController();
+  cache: Cache | null = null;
+  scheduler: Scheduler | null = null;
+
+  constructor(readonly flags: CommonFlags) {}
+
+  pipeline(languages: string[], tasks: TaskKind[]) {
+    const config = modelConfig(process.env, this.flags.model);
+    // The scheduler does the retrying (so it sees every 429 and paces the whole batch): client retries off.
+    const scheduler = createScheduler({ maxConcurrency: Math.max(1, this.flags.concurrency), signal: this.controller.signal });
+    this.scheduler = scheduler;
+    const client = createModelClient({
+      apiKey: config.apiKey,
+      baseURL: config.baseURL,
+      maxRetries: 0,
+      onResponseHeaders: scheduler.observeHeaders,
+    });
+    this.cache = this.flags.cache === false ? null : new Cache(typeof this.flags.cache === "string" ? this.flags.cache : defaultCachePath());
+    const glossaryFile = this.flags.glossary === false ? null : typeof this.flags.glossary === "string" ? this.flags.glossary : defaultGlossaryPath();
+    return createPipeline({
+      client,
+      model: config.model,
+      cache: this.cache,
+      languages,
+      variants: this.flags.variant,
+      tasks,
+      prompts: loadPromptSet(this.flags.prompts),
+      glossary: glossaryFile ? loadGlossary(glossaryFile) : [],
+      repairs: this.flags.repairs,
+      limiter: scheduler.run,
+      signal: this.controller.signal,
+      concurrency: this.flags.concurrency,
+    });
+  }
+
+  readOptions(): ReadOptions {
+    return { sourceLang: this.flags.sourceLang, maxBytes: this.flags.maxBytes };
+  }
+
+  /** Ctrl-C: cancel what is in flight, keep what is finished. */
+  trapInterrupt() {
+    process.once("SIGINT", () => {
+      process.stderr.write("\nnewsdesk: interrupted; cancelling requests in flight (finished work is kept)\n");
+      this.controller.abort();
+    });
+  }
+
+  close() {
+    this.cache?.close();
+  }
+}
+
+function log(flags: CommonFlags, line: string) {
+  if (!flags.quiet) process.stderr.write(line + "\n");
+}
+
+/** 0 all done; 1 some failed; 2 the only input could not be read. */
+function exitCodeFor(summary: BatchSummary): number {
+  if (summary.failures.length === 0 && !summary.interrupted) return EXIT_OK;
+  if (summary.articles === 0 && summary.failures.length === 1 && summary.failures[0]!.kind === "input") return EXIT_USAGE;
+  return EXIT_FAILED;
+}
+
+function reportEnd(flags: CommonFlags, summary: BatchSummary, cost?: ReturnType<typeof estimateCost>) {
+  for (const failure of summary.failures) {
+    process.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);
+  }
+  if (summary.failures.length > 0) {
+    process.stderr.write(`newsdesk: ${summary.failures.length} failed: ${summary.failures.map((f) => f.source).join(", ")}\n`);
+  }
+  if (summary.stopped) process.stderr.write(`newsdesk: stopped: ${summary.stopped} (${summary.cancelled} article${summary.cancelled === 1 ? "" : "s"} not done)\n`);
+  if (summary.interrupted) {
+    process.stderr.write(`newsdesk: interrupted: ${summary.done} done, ${summary.cancelled} cancelled; finished work is kept, run the same command again to resume\n`);
+  }
+  log(flags, formatUsageLine(summary, cost));
+}
+
+function modelName(flags: CommonFlags): string {
+  return flags.model || process.env.NEWSDESK_MODEL?.trim() || DEFAULT_MODEL;
+}
+
+/** --dry-run: the plan on stdout; no model configuration needed, no call made. */
+async function planArticles(inputs: string[], flags: CommonFlags, languages: string[], tasks: TaskKind[]): Promise<number> {
+  const prices = loadPrices(flags.prices);
+  const cacheFile = flags.cache === false ? null : typeof flags.cache === "string" ? flags.cache : defaultCachePath();
+  const cache = cacheFile && existsSync(cacheFile) ? new Cache(cacheFile) : null;
+  try {
+    const glossaryFile = flags.glossary === false ? null : typeof flags.glossary === "string" ? flags.glossary : defaultGlossaryPath();
+    const model = modelName(flags);
+    const plan = await planBatch(readArticles(inputs, { sourceLang: flags.sourceLang, maxBytes: flags.maxBytes }), {
+      context: { prompts: loadPromptSet(flags.prompts), model, glossary: glossaryFile ? loadGlossary(glossaryFile) : [] },
+      cache,
+      languages,
+      variants: flags.variant,
+      tasks,
+    });
+    const cost = estimateCost(plan, model, prices);
+    for (const failure of plan.failures) process.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);
+    process.stdout.write(formatPlan(plan, cost));
+    if (flags.report) writeFileAtomic(flags.report, JSON.stringify({ dryRun: true, ...plan, cost }, null, 2) + "\n");
+    if (plan.failures.length === 0) return EXIT_OK;
+    return plan.articles === 0 && plan.failures.length === 1 ? EXIT_USAGE : EXIT_FAILED;
+  } finally {
+    cache?.close();
+  }
+}
+
+async function runArticles(
+  inputs: string[],
+  flags: CommonFlags,
+  languages: string[],
+  tasks: TaskKind[],
+  onResult: (result: ArticleResult) => void,
+): Promise<number> {
+  if (flags.dryRun) return planArticles(inputs, flags, languages, tasks);
+  const started = Date.now();
+  const prices = loadPrices(flags.prices);
+  const session = new Session(flags);
+  const progress = createProgress({ mode: progressMode({ quiet: flags.quiet }) });
+  try {
+    const pipeline = session.pipeline(languages, tasks);
+    session.trapInterrupt();
+    const summary = await runBatch(readArticles(inputs, session.readOptions()), pipeline, {
+      signal: session.controller.signal,
+      // Enough articles open that every call slot has work while some articles wait on rate limits.
+      articlesInFlight: Math.max(16, 2 * flags.concurrency),
+      onArticle: () => progress.read(),
+      onInputEnd: () => progress.inputDone(),
+      onResult: (result) => {
+        onResult(result);
+        progress.finished(true);
+      },
+      onFailure: (f) => {
+        if (f.kind === "article") progress.finished(false);
+        log(flags, `newsdesk: failed ${f.source}: ${f.reason}`);
+      },
+    });
+    progress.stop();
+    const cost = estimateCost(summary.usage, pipeline.options.model, prices);
+    reportEnd(flags, summary, cost);
+    if (flags.report) {
+      const report = batchReport(summary, { cost, elapsedMs: Date.now() - started, scheduler: session.scheduler?.stats() });
+      writeFileAtomic(flags.report, JSON.stringify(report, null, 2) + "\n");
+    }
+    return exitCodeFor(summary);
+  } finally {
+    progress.stop();
+    session.close();
+  }
+}
+
+function outputResult(options: { out?: string; jsonl?: boolean }, languages: string[]) {
+  return (result: ArticleResult) => {
+    if (options.out) writeResultFiles(options.out, result);
+    else if (options.jsonl) process.stdout.write(JSON.stringify(result) + "\n");
+    else for (const lang of languages) process.stdout.write(articleMarkdown(result, lang) + "\n");
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command("newsdesk")
+    .description("Translate, summarise and build newsletter snippets for a bilingual news desk")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  withCommonOptions(
+    program
+      .command("run")
+      .description("German and English versions, summaries, key points and newsletter snippets for each article")
+      .argument("<inputs...>", "files, folders, globs, JSONL files, or - for stdin")
+      .option("--lang <codes>", "languages to produce", languageList, ["de", "en"])
+      .option("--out <dir>", "write <id>.json and <id>.<lang>.md per article into this folder")
+      .option("--jsonl", "print one JSON result per line on stdout"),
+  ).action(async (inputs: string[], options) => {
+    process.exitCode = await runArticles(inputs, options, options.lang, ["translate", "digest"], outputResult(options, options.lang));
+  });
+
+  withCommonOptions(
+    program
+      .command("translate")
+      .description("translate one article; prints the translation (Markdown, or --json)")
+      .argument("<input>", "an article file, or - for stdin")
+      .requiredOption("--to <code>", "target language, e.g. de, en, de-CH")
+      .option("--json", "print the result as JSON"),
+  ).action(async (input: string, options) => {
+    const [lang] = languageList(options.to);
+    process.exitCode = await runArticles([input], options, [lang!], ["translate"], (result) => {
+      if (options.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+      else process.stdout.write(translationMarkdown(result.languages[lang!]!));
+    });
+  });
+
+  withCommonOptions(
+    program
+      .command("summarize")
+      .alias("summarise")
+      .description("summary and 3-5 key points per language for each article (one call per article)")
+      .argument("<inputs...>", "files, folders, globs, JSONL files, or - for stdin")
+      .option("--lang <codes>", "languages to produce", languageList, ["de", "en"])
+      .option("--out <dir>", "write <id>.json and <id>.<lang>.md per article into this folder")
+      .option("--jsonl", "print one JSON result per line on stdout"),
+  ).action(async (inputs: string[], options) => {
+    process.exitCode = await runArticles(inputs, options, options.lang, ["digest"], outputResult(options, options.lang));
+  });
+
+  withCommonOptions(
+    program
+      .command("newsletter")
+      .description("a newsletter section (headline, teaser, key points per article) in Markdown or email-safe HTML")
+      .argument("<inputs...>", "files, folders, globs, JSONL files, or - for stdin")
+      .option("--lang <code>", "language of the section", "de")
+      .addOption(new Option("--format <format>", "output format").choices(["md", "html"]).default("md"))
+      .option("--title <text>", "section title")
+      .option("--points <n>", "key points per item", positiveInt, 3)
+      .addOption(new Option("--order <order>", "item order").choices(["newest", "input"]).default("newest"))
+      .option("--template <file>", "your own layout file"),
+  ).action(async (inputs: string[], options) => {
+    const [lang] = languageList(options.lang);
+    const items: { item: NewsletterItem; index: number }[] = [];
+    let index = 0;
+    const code = await runArticles(inputs, options, [lang!], ["digest"], (result) => {
+      const version = result.languages[lang!]!;
+      items.push({
+        index: index++,
+        item: {
+          id: result.id,
+          headline: version.snippet!.headline,
+          teaser: version.snippet!.teaser,
+          keyPoints: version.keyPoints ?? [],
+          credit: result.source.credit,
+          published: result.source.published,
+          url: result.source.url,
+        },
+      });
+    });
+    if (items.length > 0) {
+      process.stdout.write(
+        renderNewsletter(items.map((i) => i.item), {
+          format: options.format,
+          lang: options.variant?.find((v: string) => v.startsWith(lang!)) ?? lang!,
+          title: options.title,
+          points: options.points,
+          order: options.order,
+          template: options.template,
+        }),
+      );
+    }
+    process.exitCode = code;
+  });
+
+  const cache = program.command("cache").description("look at or empty the cache");
+  const cacheFile = (options: { cache?: string }) => new Cache(options.cache ?? defaultCachePath());
+  cache
+    .command("stats")
+    .option("--cache <file>", "cache file")
+    .option("--json", "as JSON")
+    .action((options) => {
+      const store = cacheFile(options);
+      const stats = store.stats();
+      store.close();
+      if (options.json) return void process.stdout.write(JSON.stringify(stats, null, 2) + "\n");
+      const tasks = Object.entries(stats.byTask).map(([t, n]) => `${t} ${n}`).join(", ") || "none";
+      process.stdout.write(
+        `${stats.file}\n${stats.entries} entries (${tasks}), ${(stats.bytes / 1024).toFixed(0)} KiB` +
+          (stats.oldest ? `, from ${stats.oldest} to ${stats.newest}` : "") + "\n",
+      );
+    });
+  cache
+    .command("clear")
+    .option("--cache <file>", "cache file")
+    .action((options) => {
+      const store = cacheFile(options);
+      const n = store.clear();
+      store.close();
+      process.stdout.write(`removed ${n} entries from ${store.file}\n`);
+    });
+  cache
+    .command("prune")
+    .option("--cache <file>", "cache file")
+    .option("--older-than <days>", "remove entries unused for this many days", positiveInt, 30)
+    .action((options) => {
+      const store = cacheFile(options);
+      const n = store.prune(options.olderThan * 86_400_000);
+      store.close();
+      process.stdout.write(`removed ${n} entries unused for ${options.olderThan} days\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<number> {
+  loadEnvFile();
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? EXIT_OK);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return EXIT_OK;
+    if (typeof code === "string" && code.startsWith("commander.")) return EXIT_USAGE;
+    process.stderr.write(`newsdesk: ${describeError(error)}\n`);
+    return error instanceof ConfigError || (error as Error).name === "TemplateError" || (error as Error).name === "InputError"
+      ? EXIT_USAGE
+      : EXIT_FAILED;
+  }
+}
+
+const code = await main();
+process.exit(code);

@@ -1,0 +1,217 @@
+// The one place that talks to the openai client: structured output with a fallback for servers
+// that lack json_schema, zod validation, a repair retry that tells the model what was wrong,
+// and the usage of every call.
+import OpenAI, { BadRequestError } from "openai";
+import { zodResponseFormat } from "openai/helpers/zod";
+import type { z } from "zod";
+import type { Message } from "./prompts.ts";
+import { emptyUsage, type Usage } from "./types.ts";
+import { InvalidAnswerError, RefusalError, TruncatedError } from "./errors.ts";
+
+/** How the answer's shape is asked for; a server that rejects one mode gets the next. */
+export type OutputMode = "json_schema" | "json_object" | "text";
+
+export interface ModelClientOptions {
+  apiKey?: string;
+  baseURL?: string;
+  /** Retries of the openai client itself for 408/409/429/5xx and connection errors. */
+  maxRetries?: number;
+  timeoutMs?: number;
+  mode?: OutputMode;
+  /** Sees the headers of every response (e.g. x-ratelimit-* for a scheduler's pacing). */
+  onResponseHeaders?: (headers: Headers) => void;
+}
+
+export interface ModelClient {
+  openai: OpenAI;
+  mode: OutputMode;
+}
+
+export function createModelClient(options: ModelClientOptions = {}): ModelClient {
+  const openai = new OpenAI({
+    // Local servers take any key, but the client refuses to start without one.
+    apiKey: options.apiKey || "not-needed",
+    baseURL: options.baseURL || undefined,
+    maxRetries: options.maxRetries ?? 4,
+    timeout: options.timeoutMs ?? 120_000,
+    ...(options.onResponseHeaders ? { fetch: observingFetch(options.onResponseHeaders) } : {}),
+  });
+  return { openai, mode: options.mode ?? "json_schema" };
+}
+
+function observingFetch(onHeaders: (headers: Headers) => void): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    onHeaders(response.headers);
+    return response;
+  };
+}
+
+/** What a check says of an answer; hard problems are repaired, soft ones get one retry, then become warnings. */
+export interface Finding { severity: "hard" | "soft"; message: string }
+
+export interface StructuredRequest<S extends z.ZodType> {
+  model: string;
+  messages: Message[];
+  schema: S;
+  schemaName: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** Checks a schema cannot make, run on every valid answer. */
+  check?: (value: z.infer<S>) => Finding[];
+  /** Repair retries after an invalid answer (default 2). */
+  repairs?: number;
+  signal?: AbortSignal;
+}
+
+export interface StructuredResult<T> {
+  value: T;
+  usage: Usage;
+  /** Soft findings that survived their retry. */
+  warnings: string[];
+  attempts: number;
+}
+
+export function jsonSchemaOf(schema: z.ZodType, name: string) {
+  return zodResponseFormat(schema, name).json_schema;
+}
+
+export async function requestStructured<S extends z.ZodType>(
+  client: ModelClient,
+  request: StructuredRequest<S>,
+): Promise<StructuredResult<z.infer<S>>> {
+  const usage = emptyUsage();
+  const repairs = request.repairs ?? 2;
+  const conversation: Message[] = [...request.messages];
+  let lastProblems: string[] = [];
+  let softRetried = false;
+  let fallback: { value: z.infer<S>; soft: string[] } | null = null;
+
+  for (let attempt = 0; attempt <= repairs; attempt++) {
+    const completion = await complete(client, request, conversation);
+    addCompletionUsage(usage, completion);
+    const choice = completion.choices[0];
+    if (!choice) throw new InvalidAnswerError(`the server sent no answer`, ["no choices"]);
+    const message = choice.message as OpenAI.Chat.ChatCompletionMessage;
+    if (message.refusal) throw new RefusalError(`the model refused: ${oneLine(message.refusal)}`);
+    if (choice.finish_reason === "content_filter") {
+      throw new RefusalError(`the answer was stopped by the provider's content filter`);
+    }
+    if (choice.finish_reason === "length") {
+      throw new TruncatedError(
+        `the answer was cut off at the token limit (finish_reason "length"; max_tokens ${request.maxTokens ?? "default"})`,
+      );
+    }
+    const text = message.content ?? "";
+    const parsed = validate(request.schema, text, client.mode !== "json_schema");
+    let problems: string[];
+    let soft: string[] = [];
+    if (parsed.ok) {
+      const findings = request.check?.(parsed.value) ?? [];
+      problems = findings.filter((f) => f.severity === "hard").map((f) => f.message);
+      soft = findings.filter((f) => f.severity === "soft").map((f) => f.message);
+      if (problems.length === 0) {
+        if (soft.length === 0 || softRetried || attempt === repairs) {
+          return { value: parsed.value, usage, warnings: soft, attempts: attempt + 1 };
+        }
+        fallback = { value: parsed.value, soft };
+        softRetried = true;
+        problems = soft;
+      }
+    } else {
+      problems = parsed.problems;
+    }
+    lastProblems = problems;
+    conversation.push({ role: "assistant", content: text });
+    conversation.push({ role: "user", content: repairMessage(problems) });
+  }
+  if (fallback) return { value: fallback.value, usage, warnings: fallback.soft, attempts: repairs + 1 };
+  throw new InvalidAnswerError(
+    `answer still invalid after ${repairs} repair${repairs === 1 ? "" : "s"}: ${lastProblems.join("; ")}`,
+    lastProblems,
+  );
+}
+
+function repairMessage(problems: string[]): string {
+  return [
+    "Your answer cannot be used:",
+    ...problems.map((p) => `- ${p}`),
+    "Answer again with the complete corrected JSON object only.",
+  ].join("\n");
+}
+
+async function complete(client: ModelClient, request: StructuredRequest<z.ZodType>, conversation: Message[]) {
+  for (;;) {
+    const mode = client.mode;
+    try {
+      return await client.openai.chat.completions.create(
+        {
+          model: request.model,
+          messages: withModeInstructions(mode, conversation, request),
+          ...(responseFormat(mode, request) as object),
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+        },
+        { signal: request.signal },
+      );
+    } catch (error) {
+      // A server that does not know json_schema (or json_object) answers 400: step down one mode.
+      // Calls in flight at once may all see the 400: only the first steps the shared mode down.
+      if (error instanceof BadRequestError && mode !== "text" && /response_format|json_schema|json_object/i.test(error.message)) {
+        if (client.mode === mode) client.mode = mode === "json_schema" ? "json_object" : "text";
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+function responseFormat(mode: OutputMode, request: StructuredRequest<z.ZodType>) {
+  if (mode === "json_schema") return { response_format: zodResponseFormat(request.schema, request.schemaName) };
+  if (mode === "json_object") return { response_format: { type: "json_object" } };
+  return {};
+}
+
+/** Without json_schema, the schema goes into the last message, after the shared prefix. */
+function withModeInstructions(mode: OutputMode, conversation: Message[], request: StructuredRequest<z.ZodType>) {
+  if (mode === "json_schema") return conversation;
+  const schema = JSON.stringify(jsonSchemaOf(request.schema, request.schemaName).schema);
+  return [...conversation, { role: "user" as const, content: `Answer with one JSON object that matches this JSON schema:\n${schema}` }];
+}
+
+type Validation<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+function validate<S extends z.ZodType>(schema: S, text: string, lenient: boolean): Validation<z.infer<S>> {
+  let data: unknown;
+  try {
+    data = JSON.parse(lenient ? extractJson(text) : text);
+  } catch (error) {
+    return { ok: false, problems: [`the answer is not valid JSON (${oneLine((error as Error).message)})`] };
+  }
+  const result = schema.safeParse(data);
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    problems: result.error.issues.map((issue) => `${issue.path.length ? issue.path.join(".") : "answer"}: ${issue.message}`),
+  };
+}
+
+/** For servers without structured output: the JSON object inside fences or prose. */
+function extractJson(text: string): string {
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(text);
+  const body = fenced ? fenced[1]! : text;
+  const start = body.indexOf("{");
+  const end = body.lastIndexOf("}");
+  return start >= 0 && end > start ? body.slice(start, end + 1) : body;
+}
+
+function addCompletionUsage(usage: Usage, completion: OpenAI.Chat.ChatCompletion) {
+  usage.calls += 1;
+  usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
+  usage.completionTokens += completion.usage?.completion_tokens ?? 0;
+  usage.cachedTokens += completion.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim().slice(0, 300);
+}

@@ -1,0 +1,149 @@
+// Newsletter section from article snippets: HTML for email or Markdown, laid out by an editable
+// layout file (see layout.ts and docs/newsletter.md). Every value is escaped here, before it
+// reaches the layout; the layout itself is trusted.
+
+import {
+  cleanText,
+  escapeHtml,
+  escapeMarkdown,
+  escapeMarkdownLineStart,
+  markdownUrl,
+  safeHttpUrl,
+} from "../escape.ts";
+import { formatPublished, parsePublished, type PublishedDate } from "./dates.ts";
+import { loadLayout, renderBlock, type Layout } from "./layout.ts";
+
+export { loadLayout, parseLayout, defaultLayoutPath, BLOCK_VARIABLES, REQUIRED_BLOCKS } from "./layout.ts";
+export type { Layout, LayoutFormat, BlockName } from "./layout.ts";
+export { formatPublished, parsePublished } from "./dates.ts";
+
+export interface NewsletterItem {
+  id: string;
+  /** Model text: untrusted. */
+  headline: string;
+  teaser: string;
+  keyPoints: string[];
+  /** e.g. "Keystone/SDA" (article text: untrusted too). */
+  credit: string | null;
+  /** ISO 8601 date or date-time, or raw text, or null. */
+  published: string | null;
+  /** Untrusted: only http(s) links are rendered, anything else is dropped. */
+  url: string | null;
+}
+
+export interface NewsletterOptions {
+  format: "md" | "html";
+  /** "de", "en", "de-CH", ...: the lang attribute and the date format. */
+  lang: string;
+  /** Section title; default "Nachrichten" for German, else "News". */
+  title?: string;
+  /** Max key points per item (default 3). */
+  points?: number;
+  /** "newest" (default): newest published first, undated last in input order; stable. */
+  order?: "newest" | "input";
+  /** Path of a custom layout file; default templates/newsletter.<md|html>. */
+  template?: string;
+}
+
+const META_SEPARATOR = " · ";
+
+/** Renders a newsletter section (an HTML fragment or Markdown), ending with one newline. */
+export function renderNewsletter(items: NewsletterItem[], options: NewsletterOptions): string {
+  const { format } = options;
+  if (format !== "md" && format !== "html") throw new Error(`unknown newsletter format "${String(format)}"`);
+  const lang = canonicalLang(options.lang);
+  const maxPoints = options.points ?? 3;
+  if (!Number.isInteger(maxPoints) || maxPoints < 0) {
+    throw new RangeError(`points must be a whole number >= 0, got ${String(options.points)}`);
+  }
+  const layout = loadLayout(format, options.template);
+  const html = format === "html";
+  const esc = html ? (s: string) => escapeHtml(cleanText(s)) : (s: string) => escapeMarkdown(s);
+  // For pieces joined after other text (credit, date): no line-start escaping of the piece itself.
+  const escPart = html ? esc : (s: string) => escapeMarkdown(s, { lineStart: false });
+  const lineStart = html ? (s: string) => s : escapeMarkdownLineStart;
+  const title = options.title ?? (lang.toLowerCase().startsWith("de") ? "Nachrichten" : "News");
+
+  const dated = items.map((item, index) => ({ item, index, date: parsePublished(item.published) }));
+  const ordered = options.order === "input" ? dated : sortNewest(dated);
+
+  const rendered = ordered.map(({ item, date }) => renderItem(layout, item, date, { lang, maxPoints, esc, escPart, lineStart }));
+  const section = renderBlock(layout, "section", {
+    title: esc(title),
+    lang: escapeHtml(lang),
+    items: rendered.join(format === "md" ? "\n\n" : "\n"),
+    count: String(items.length),
+  });
+  // Empty optional parts leave blank lines behind: Markdown keeps at most one, HTML none.
+  const tidy = html
+    ? section.replace(/\n[ \t]*(?=\n)/g, "")
+    : section.replace(/\n[ \t]*(?:\n[ \t]*)+\n/g, "\n\n");
+  return tidy.trimEnd() + "\n";
+}
+
+interface ItemContext {
+  lang: string;
+  maxPoints: number;
+  esc: (text: string) => string;
+  escPart: (text: string) => string;
+  lineStart: (line: string) => string;
+}
+
+function renderItem(layout: Layout, item: NewsletterItem, date: PublishedDate | null, ctx: ItemContext): string {
+  const { esc } = ctx;
+  const href = safeHttpUrl(item.url);
+  const url = href === null ? "" : layout.format === "html" ? escapeHtml(href) : markdownUrl(href);
+  const headlineText = esc(item.headline ?? "");
+  const headline = url === "" ? headlineText : renderBlock(layout, "link", { url, text: headlineText });
+
+  const points = (item.keyPoints ?? [])
+    .map((point) => esc(point ?? ""))
+    .filter((point) => point !== "")
+    .slice(0, ctx.maxPoints)
+    .map((text) => renderBlock(layout, "point", { text }))
+    .join("\n");
+
+  const credit = ctx.escPart(item.credit ?? "");
+  const shownDate = date === null ? "" : ctx.escPart(formatPublished(date, ctx.lang));
+  const meta = ctx.lineStart([credit, shownDate].filter((part) => part !== "").join(META_SEPARATOR));
+  const teaser = esc(item.teaser ?? "");
+
+  return renderBlock(layout, "item", {
+    headline,
+    headline_text: headlineText,
+    teaser: wrap(layout, "teaser", teaser),
+    points: wrap(layout, "points", points),
+    meta: wrap(layout, "meta", meta),
+    credit: ctx.lineStart(credit),
+    date: ctx.lineStart(shownDate),
+    url,
+    id: esc(item.id ?? ""),
+  });
+}
+
+/** An optional wrapper block around a value: used when the layout has it and the value is not empty. */
+function wrap(layout: Layout, block: "teaser" | "points" | "meta", value: string): string {
+  if (value === "" || layout.blocks[block] === undefined) return value;
+  return renderBlock(layout, block, { [block]: value });
+}
+
+function sortNewest<T extends { index: number; date: PublishedDate | null }>(entries: T[]): T[] {
+  return [...entries].sort((a, b) => {
+    const ta = a.date?.time ?? null;
+    const tb = b.date?.time ?? null;
+    if (ta !== null && tb !== null && ta !== tb) return tb - ta;
+    if (ta === null && tb !== null) return 1;
+    if (ta !== null && tb === null) return -1;
+    return a.index - b.index;
+  });
+}
+
+function canonicalLang(lang: string): string {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(lang);
+    if (canonical) return canonical;
+  } catch {
+    // fall through
+  }
+  throw new RangeError(`invalid language tag "${lang}" (expected e.g. "de", "en", "de-CH")`);
+}

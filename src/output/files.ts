@@ -1,0 +1,37 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { ArticleResult } from "../types.ts";
+import { articleMarkdown } from "./markdown.ts";
+
+/** Writes a file so that it is either whole or absent: a temp file, then a rename. */
+export function writeFileAtomic(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
+}
+
+/** A name safe inside the output folder; ids are made safe at parse time, this is the second lock. */
+export function safeFileStem(id: string): string {
+  const stem = id.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^\.+/, "");
+  if (!stem) throw new Error(`unusable article id ${JSON.stringify(id)}`);
+  return stem;
+}
+
+/** `DIR/<id>.json` plus `DIR/<id>.<lang>.md` for each language with text. Returns the paths. */
+export function writeResultFiles(dir: string, result: ArticleResult): string[] {
+  const stem = safeFileStem(result.id);
+  const written: string[] = [];
+  for (const lang of Object.keys(result.languages)) {
+    const markdown = articleMarkdown(result, lang);
+    if (!markdown) continue;
+    const file = path.join(dir, `${stem}.${safeFileStem(lang)}.md`);
+    writeFileAtomic(file, markdown);
+    written.push(file);
+  }
+  // The JSON last: its presence says the article is complete.
+  const json = path.join(dir, `${stem}.json`);
+  writeFileAtomic(json, JSON.stringify(result, null, 2) + "\n");
+  written.push(json);
+  return written;
+}

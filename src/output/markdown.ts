@@ -1,0 +1,46 @@
+import type { ArticleResult, LanguageResult } from "../types.ts";
+
+/** Model text on one line, so it cannot open a heading or a list of its own. */
+function inline(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+/** A paragraph that cannot turn into a heading, quote, list or rule by its first character. */
+function paragraph(text: string): string {
+  return inline(text).replace(/^([#>*+=|-]|\d+[.)])/, "\\$1");
+}
+
+/** One language of a result as Markdown: title, meta line, text, summary, key points, snippet. */
+export function articleMarkdown(result: ArticleResult, lang: string): string {
+  const version = result.languages[lang];
+  if (!version) return "";
+  const parts: string[] = [];
+  const title = version.title ?? version.snippet?.headline;
+  if (title) parts.push(`# ${inline(title)}`);
+  const meta = [result.source.published, result.source.credit].filter(Boolean).join(" · ");
+  if (meta) parts.push(`*${inline(meta)}*`);
+  if (version.paragraphs) parts.push(...version.paragraphs.map(paragraph));
+  parts.push(...digestMarkdown(version, lang));
+  return parts.join("\n\n") + "\n";
+}
+
+const HEADINGS: Record<string, [string, string, string]> = {
+  de: ["Zusammenfassung", "Kernpunkte", "Newsletter"],
+  en: ["Summary", "Key points", "Newsletter snippet"],
+};
+
+function digestMarkdown(version: Partial<LanguageResult>, lang: string): string[] {
+  const [summary, points, snippet] = HEADINGS[lang.split("-")[0]!] ?? HEADINGS.en!;
+  const parts: string[] = [];
+  if (version.summary) parts.push(`## ${summary}`, paragraph(version.summary));
+  if (version.keyPoints?.length) parts.push(`## ${points}`, version.keyPoints.map((p) => `- ${inline(p)}`).join("\n"));
+  if (version.snippet) {
+    parts.push(`## ${snippet}`, `**${inline(version.snippet.headline)}**`, paragraph(version.snippet.teaser));
+  }
+  return parts;
+}
+
+/** The article text alone (what `translate` prints): title and paragraphs. */
+export function translationMarkdown(version: Partial<LanguageResult>): string {
+  return [`# ${inline(version.title ?? "")}`, ...(version.paragraphs ?? []).map(paragraph)].join("\n\n") + "\n";
+}

@@ -1,0 +1,171 @@
+// Plans and runs the tasks of one article: a translation per language the article is not in,
+// one digest for all languages; each task goes cache -> model -> checks -> cache.
+import pLimit from "p-limit";
+import type { z } from "zod";
+import { addUsage, emptyUsage, type Article, type ArticleResult, type LanguageResult, type Usage } from "./types.ts";
+import { requestStructured, type ModelClient } from "./model.ts";
+import type { Cache } from "./cache.ts";
+import { loadPromptSet, type PromptSet } from "./prompts.ts";
+import { baseLanguage } from "./language.ts";
+import { targetFor } from "./styles.ts";
+import { applyHouseStyle } from "./checks/index.ts";
+import { digestRequest, translateRequest, type TaskContext, type TaskRequest } from "./tasks.ts";
+import type { GlossaryEntry } from "./glossary.ts";
+import type { Digest, Translation } from "./schemas.ts";
+
+export type TaskKind = "translate" | "digest";
+
+/** Runs a model call under the batch's concurrency limit. */
+export type Limiter = <T>(fn: () => Promise<T>) => Promise<T>;
+
+export interface PipelineOptions {
+  client: ModelClient;
+  model: string;
+  /** null: no cache (--no-cache). */
+  cache: Cache | null;
+  /** Requested languages, e.g. ["de", "en"]; the result's `languages` keys. */
+  languages: string[];
+  /** Regional variants applied to matching languages: ["de-CH"] turns "de" into de-CH. */
+  variants?: string[];
+  /** Which tasks to run: `run` does both, `summarize`/`newsletter` only the digest. */
+  tasks?: TaskKind[];
+  prompts?: PromptSet;
+  glossary?: GlossaryEntry[];
+  repairs?: number;
+  /** Model calls at once across everything this pipeline runs (default 8). */
+  concurrency?: number;
+  limiter?: Limiter;
+  signal?: AbortSignal;
+  /** Called when a task finishes: from the cache (`cached`) or the model. */
+  onTask?: (event: { article: Article; label: string; cached: boolean }) => void;
+}
+
+/** A prepared pipeline: prompts loaded once, one limiter and one in-flight table across a batch. */
+export interface Pipeline {
+  options: PipelineOptions;
+  context: TaskContext;
+  limiter: Limiter;
+  inFlight: Map<string, Promise<TaskOutcome<unknown>>>;
+}
+
+interface TaskOutcome<T> { value: T; warnings: string[]; usage: Usage }
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const prompts = options.prompts ?? loadPromptSet();
+  const limit = pLimit(Math.max(1, options.concurrency ?? 8));
+  return {
+    options,
+    context: { prompts, model: options.model, glossary: options.glossary ?? [] },
+    limiter: options.limiter ?? ((fn) => limit(fn)),
+    inFlight: new Map(),
+  };
+}
+
+/** Everything `run` does for one article. Throws when a task fails; finished tasks stay cached. */
+export async function processArticle(article: Article, pipelineOrOptions: Pipeline | PipelineOptions): Promise<ArticleResult> {
+  const pipeline = "inFlight" in pipelineOrOptions ? pipelineOrOptions : createPipeline(pipelineOrOptions);
+  const { options } = pipeline;
+  const tasks = options.tasks ?? ["translate", "digest"];
+  const targets: Record<string, string> = {};
+  for (const lang of options.languages) targets[lang] = targetFor(lang, options.variants);
+
+  const usage = emptyUsage();
+  const warnings: string[] = [];
+  const languages: Record<string, Partial<LanguageResult>> = {};
+  for (const lang of options.languages) languages[lang] = {};
+
+  const jobs: Promise<void>[] = [];
+  if (tasks.includes("translate")) {
+    for (const [lang, target] of Object.entries(targets)) {
+      if (baseLanguage(target) === article.lang) {
+        languages[lang]!.title = applyHouseStyle(article.title, target);
+        languages[lang]!.paragraphs = article.paragraphs.map((p) => applyHouseStyle(p, target));
+        continue;
+      }
+      jobs.push(
+        runTask<Translation>(pipeline, article, translateRequest(pipeline.context, article, target)).then((outcome) => {
+          addUsage(usage, outcome.usage);
+          warnings.push(...outcome.warnings.map((w) => `translate ${lang}: ${w}`));
+          languages[lang]!.title = applyHouseStyle(outcome.value.title, target);
+          languages[lang]!.paragraphs = outcome.value.paragraphs.map((p) => applyHouseStyle(p, target));
+        }),
+      );
+    }
+  }
+  if (tasks.includes("digest")) {
+    jobs.push(
+      runTask<Digest>(pipeline, article, digestRequest(pipeline.context, article, targets)).then((outcome) => {
+        addUsage(usage, outcome.usage);
+        warnings.push(...outcome.warnings.map((w) => `digest ${w}`));
+        for (const [lang, target] of Object.entries(targets)) {
+          const digest = outcome.value[lang]!;
+          const style = (s: string) => applyHouseStyle(s, target);
+          Object.assign(languages[lang]!, {
+            summary: style(digest.summary),
+            keyPoints: digest.keyPoints.map(style),
+            snippet: { headline: style(digest.snippet.headline), teaser: style(digest.snippet.teaser) },
+          });
+        }
+      }),
+    );
+  }
+  // Wait for every task, so each finished one reaches the cache, then report the first failure.
+  const settled = await Promise.allSettled(jobs);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
+
+  return {
+    id: article.id,
+    source: {
+      path: article.source.path,
+      lang: article.lang,
+      title: article.title,
+      published: article.published,
+      credit: article.credit,
+      url: article.url,
+    },
+    languages,
+    usage,
+    warnings,
+  };
+}
+
+/** Cache first; identical work already in flight is shared (single-flight on the cache key). */
+function runTask<T>(pipeline: Pipeline, article: Article, request: TaskRequest<z.ZodType>): Promise<TaskOutcome<T>> {
+  const { options } = pipeline;
+  const cached = options.cache?.get<T>(request.key);
+  if (cached) {
+    options.onTask?.({ article, label: request.label, cached: true });
+    return Promise.resolve({ value: cached.value, warnings: cached.warnings, usage: { ...emptyUsage(), cacheHits: 1 } });
+  }
+  const running = pipeline.inFlight.get(request.key);
+  if (running) {
+    return running.then((outcome) => ({ ...outcome, usage: { ...emptyUsage(), cacheHits: 1 } })) as Promise<TaskOutcome<T>>;
+  }
+  const promise = pipeline
+    .limiter(() =>
+      requestStructured(options.client, {
+        model: options.model,
+        messages: request.messages,
+        schema: request.schema,
+        schemaName: request.schemaName,
+        temperature: request.temperature,
+        maxTokens: request.maxTokens,
+        check: request.check,
+        repairs: options.repairs,
+        signal: options.signal,
+      }),
+    )
+    .then((result) => {
+      options.cache?.set(request.key, { task: request.task, model: options.model }, { value: result.value, warnings: result.warnings });
+      options.onTask?.({ article, label: request.label, cached: false });
+      return { value: result.value as T, warnings: result.warnings, usage: result.usage };
+    })
+    .catch((error: unknown) => {
+      if (error instanceof Error) error.message = `${request.label}: ${error.message}`;
+      throw error;
+    })
+    .finally(() => pipeline.inFlight.delete(request.key));
+  pipeline.inFlight.set(request.key, promise as Promise<TaskOutcome<unknown>>);
+  return promise;
+}

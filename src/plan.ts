@@ -1,0 +1,123 @@
+// --dry-run: reads the inputs and plans the batch the way the pipeline would run it (same
+// requests, same cache keys), counts prompt tokens with the real tokenizer and estimates the
+// cost; makes no model call and needs no server.
+import type { ReadItem } from "./article/index.ts";
+import type { Cache } from "./cache.ts";
+import { baseLanguage } from "./language.ts";
+import { jsonSchemaOf } from "./model.ts";
+import type { TaskKind } from "./pipeline.ts";
+import type { Message } from "./prompts.ts";
+import { targetFor } from "./styles.ts";
+import { digestRequest, translateRequest, type TaskContext, type TaskRequest } from "./tasks.ts";
+import { countTokens } from "./tokens.ts";
+import type { Article } from "./types.ts";
+import type { Failure } from "./batch.ts";
+
+export interface PlanOptions {
+  context: TaskContext;
+  cache: Cache | null;
+  languages: string[];
+  variants?: string[];
+  tasks: TaskKind[];
+}
+
+export interface BatchPlan {
+  articles: number;
+  /** Tasks in the batch (translate + digest), cache hits included. */
+  tasks: number;
+  /** Model calls to make: tasks neither cached nor repeated within the batch. */
+  calls: number;
+  cacheHits: number;
+  /** Tokens of the calls to make (estimates: prompt counted with o200k, completion guessed). */
+  promptTokens: number;
+  /** Of those, the shared article prefix a provider's prompt cache would likely bill cheaper. */
+  cachedTokens: number;
+  completionTokens: number;
+  byTask: Record<string, number>;
+  failures: Failure[];
+}
+
+// Tokens a chat message costs beyond its text (role, separators), as OpenAI documents roughly.
+const PER_MESSAGE = 4;
+const PER_REQUEST = 3;
+// Guessed answer sizes: a translation is about as long as its source (German a little longer);
+// a digest is a summary, points and a snippet per language.
+const TRANSLATION_FACTOR = 1.25;
+const DIGEST_TOKENS_PER_LANGUAGE = 220;
+
+const schemaTokens = new WeakMap<object, number>();
+
+function messageTokens(messages: Message[]): number[] {
+  return messages.map((m) => countTokens(m.content) + PER_MESSAGE);
+}
+
+function requestTokens(request: TaskRequest): { prompt: number; perMessage: number[] } {
+  const perMessage = messageTokens(request.messages);
+  let schema = schemaTokens.get(request.schema);
+  if (schema === undefined) {
+    schema = countTokens(JSON.stringify(jsonSchemaOf(request.schema, request.schemaName)));
+    schemaTokens.set(request.schema, schema);
+  }
+  return { prompt: perMessage.reduce((a, b) => a + b, 0) + PER_REQUEST + schema, perMessage };
+}
+
+/** The requests processArticle would make for this article. */
+export function articleRequests(article: Article, options: PlanOptions): TaskRequest[] {
+  const targets: Record<string, string> = {};
+  for (const lang of options.languages) targets[lang] = targetFor(lang, options.variants);
+  const requests: TaskRequest[] = [];
+  if (options.tasks.includes("translate")) {
+    for (const target of Object.values(targets)) {
+      if (baseLanguage(target) !== article.lang) requests.push(translateRequest(options.context, article, target) as TaskRequest);
+    }
+  }
+  if (options.tasks.includes("digest")) requests.push(digestRequest(options.context, article, targets) as TaskRequest);
+  return requests;
+}
+
+export async function planBatch(items: AsyncIterable<ReadItem>, options: PlanOptions): Promise<BatchPlan> {
+  const plan: BatchPlan = {
+    articles: 0, tasks: 0, calls: 0, cacheHits: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, byTask: {}, failures: [],
+  };
+  const planned = new Set<string>();
+  for await (const item of items) {
+    if ("error" in item) {
+      plan.failures.push({ source: item.error.file + (item.error.line ? `:${item.error.line}` : ""), id: null, reason: item.error.problem, kind: "input" });
+      continue;
+    }
+    const article = item.article;
+    plan.articles++;
+    const sourceTokens = countTokens([article.title, ...article.paragraphs].join("\n"));
+    let previous: Message[] | null = null;
+    for (const request of articleRequests(article, options)) {
+      plan.tasks++;
+      if (planned.has(request.key) || options.cache?.has(request.key)) {
+        plan.cacheHits++;
+        continue;
+      }
+      planned.add(request.key);
+      plan.calls++;
+      plan.byTask[request.task] = (plan.byTask[request.task] ?? 0) + 1;
+      const tokens = requestTokens(request);
+      plan.promptTokens += tokens.prompt;
+      if (previous) plan.cachedTokens += providerCachedPrefix(previous, request.messages, tokens.perMessage);
+      previous = request.messages;
+      const guess =
+        request.task === "translate"
+          ? Math.ceil(sourceTokens * TRANSLATION_FACTOR)
+          : DIGEST_TOKENS_PER_LANGUAGE * options.languages.length;
+      plan.completionTokens += request.maxTokens ? Math.min(request.maxTokens, guess) : guess;
+    }
+  }
+  return plan;
+}
+
+/** Tokens of the leading messages two calls share, as OpenAI caches them: from 1,024 tokens, in 128-token steps. */
+function providerCachedPrefix(earlier: Message[], later: Message[], laterTokens: number[]): number {
+  let shared = 0;
+  for (let i = 0; i < Math.min(earlier.length, later.length); i++) {
+    if (earlier[i]!.role !== later[i]!.role || earlier[i]!.content !== later[i]!.content) break;
+    shared += laterTokens[i]!;
+  }
+  return shared >= 1024 ? shared - (shared % 128) : 0;
+}

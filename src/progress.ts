@@ -1,0 +1,118 @@
+// Batch progress on stderr: a bar on a terminal (cli-progress), plain periodic lines in a pipe or
+// CI, nothing with --quiet. stdout is never touched. While input still streams the total is
+// unknown: the bar shows done/read-so-far ("+" until the input is exhausted).
+import cliProgress from "cli-progress";
+
+export type ProgressMode = "bar" | "lines" | "none";
+
+export interface Progress {
+  /** An article was read from the input. */
+  read(): void;
+  /** The input is exhausted: the total is known. */
+  inputDone(): void;
+  /** An article finished (ok) or failed. */
+  finished(ok: boolean): void;
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  mode: ProgressMode;
+  stream?: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** lines mode: at most one line per interval, plus one per 10% of a known total (default 5 s). */
+  intervalMs?: number;
+  now?: () => number;
+}
+
+export function progressMode(options: { quiet?: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): ProgressMode {
+  const env = options.env ?? process.env;
+  const stream = options.stream ?? process.stderr;
+  if (options.quiet) return "none";
+  if (stream.isTTY && !env.CI && env.TERM !== "dumb") return "bar";
+  return "lines";
+}
+
+interface Counts { read: number; done: number; failed: number; inputDone: boolean; started: number }
+
+function describe(c: Counts, now: number) {
+  const finished = c.done + c.failed;
+  const seconds = Math.max(0.001, (now - c.started) / 1000);
+  const rate = finished / seconds;
+  const total = c.inputDone ? `${c.read}` : `${c.read}+`;
+  const left = c.read - finished;
+  const eta = c.inputDone && rate > 0 ? formatSeconds(left / rate) : "?";
+  return { finished, total, rate: rate >= 10 ? rate.toFixed(0) : rate.toFixed(1), eta };
+}
+
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  const total = Math.round(s);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  return h ? `${h}h${String(m).padStart(2, "0")}m` : m ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
+}
+
+export function createProgress(options: ProgressOptions): Progress {
+  const now = options.now ?? Date.now;
+  const stream = options.stream ?? process.stderr;
+  const c: Counts = { read: 0, done: 0, failed: 0, inputDone: false, started: now() };
+  if (options.mode === "none") return { read() {}, inputDone() {}, finished() {}, stop() {} };
+
+  if (options.mode === "bar") {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: stream as NodeJS.WritableStream,
+        format: "{bar} {finished}/{total} articles | {failed} failed | {rate}/s | ETA {etaText}",
+        hideCursor: true,
+        clearOnComplete: false,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let stopped = false;
+    bar.start(1, 0, { finished: 0, total: "0+", failed: 0, rate: "0", etaText: "?" });
+    const update = () => {
+      const d = describe(c, now());
+      bar.setTotal(Math.max(1, c.read));
+      bar.update(d.finished, { finished: d.finished, total: d.total, failed: c.failed, rate: d.rate, etaText: d.eta });
+    };
+    return {
+      read() { c.read++; update(); },
+      inputDone() { c.inputDone = true; update(); },
+      finished(ok) { if (ok) c.done++; else c.failed++; update(); },
+      stop() {
+        if (stopped) return;
+        stopped = true;
+        update();
+        bar.stop();
+      },
+    };
+  }
+
+  const interval = options.intervalMs ?? 5000;
+  let lastLine = now();
+  let lastDecile = 0;
+  const line = () => {
+    const d = describe(c, now());
+    stream.write(`newsdesk: ${d.finished}/${d.total} articles, ${c.failed} failed, ${d.rate}/s, ETA ${d.eta}\n`);
+    lastLine = now();
+  };
+  const maybeLine = () => {
+    const finished = c.done + c.failed;
+    const decile = c.inputDone && c.read ? Math.floor((10 * finished) / c.read) : 0;
+    if (decile > lastDecile) {
+      lastDecile = decile;
+      if (finished < c.read) return line();
+    }
+    if (now() - lastLine >= interval) line();
+  };
+  // A stalled batch (waiting on rate limits) still says something every interval.
+  const timer = setInterval(() => { if (now() - lastLine >= interval) line(); }, interval);
+  timer.unref();
+  return {
+    read() { c.read++; },
+    inputDone() { c.inputDone = true; },
+    finished(ok) { if (ok) c.done++; else c.failed++; maybeLine(); },
+    stop() { clearInterval(timer); },
+  };
+}

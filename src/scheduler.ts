@@ -1,0 +1,288 @@
+// How every model call of a batch is scheduled: a dynamic concurrency limit (AIMD: +1 after a run
+// of successes, halved on a rate limit), a global pause while the provider says "retry after",
+// and retries with backoff for transient faults within a per-task attempt budget.
+// Usable as the pipeline's `limiter`; the openai client's own retries should be off (maxRetries 0).
+import { APIConnectionError, APIError, APIUserAbortError, RateLimitError } from "openai";
+import { InvalidAnswerError, NewsdeskError } from "./errors.ts";
+
+/** A 429 with code "insufficient_quota": retrying cannot help, the batch must stop. */
+export class QuotaExceededError extends NewsdeskError {
+  override name = "QuotaExceededError";
+}
+
+export interface SchedulerOptions {
+  /** Upper bound of calls at once (the --concurrency flag). */
+  maxConcurrency: number;
+  /** Where the limit starts (default: maxConcurrency). */
+  initialConcurrency?: number;
+  /** Attempts per task for transient faults (5xx, connection errors, timeouts, invalid answers); default 6. */
+  maxAttempts?: number;
+  /** First backoff delay; doubles per attempt, with jitter (default 500 ms). */
+  baseDelayMs?: number;
+  /** Longest backoff delay (default 8 s). */
+  maxDelayMs?: number;
+  /** How long one task may keep meeting rate limits before it fails (default 30 min). */
+  rateLimitPatienceMs?: number;
+  signal?: AbortSignal;
+  /** For tests: a seeded random source for the jitter. */
+  random?: () => number;
+  onEvent?: (event: SchedulerEvent) => void;
+}
+
+export type SchedulerEvent =
+  | { type: "rate-limited"; waitMs: number; limit: number }
+  | { type: "retry"; attempt: number; delayMs: number; reason: string }
+  | { type: "limit"; limit: number };
+
+export interface SchedulerStats {
+  /** Calls started (including retries). */
+  attempts: number;
+  rateLimited: number;
+  retries: number;
+  limit: number;
+  minLimitSeen: number;
+}
+
+export interface Scheduler {
+  /** The pipeline's limiter: runs fn under the limit, retrying what deserves a retry. */
+  run: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Feeds response headers of successful calls (x-ratelimit-*) for proactive pacing. */
+  observeHeaders: (headers: Headers) => void;
+  stats: () => SchedulerStats;
+}
+
+type ErrorKind = "rate" | "quota" | "transient" | "abort" | "permanent";
+
+export function classifyError(error: unknown): ErrorKind {
+  if (error instanceof APIUserAbortError) return "abort";
+  if (error instanceof Error && error.name === "AbortError") return "abort";
+  if (error instanceof RateLimitError) {
+    return error.code === "insufficient_quota" || /insufficient_quota/.test(error.message) ? "quota" : "rate";
+  }
+  if (error instanceof APIConnectionError) return "transient"; // includes APIConnectionTimeoutError
+  if (error instanceof APIError) {
+    const status = error.status ?? 0;
+    return status >= 500 || status === 408 || status === 409 ? "transient" : "permanent";
+  }
+  if (error instanceof InvalidAnswerError) return "transient";
+  return "permanent";
+}
+
+/** retry-after-ms, then retry-after (seconds or an HTTP date); null when neither is usable. */
+export function retryAfterMs(headers: Headers | Record<string, string> | undefined | null, now = Date.now()): number | null {
+  if (!headers) return null;
+  const get = (name: string) =>
+    typeof (headers as Headers).get === "function" ? (headers as Headers).get(name) : (headers as Record<string, string>)[name];
+  const ms = Number(get("retry-after-ms"));
+  if (get("retry-after-ms") && Number.isFinite(ms) && ms >= 0) return ms;
+  const after = get("retry-after");
+  if (after) {
+    const seconds = Number(after);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(after);
+    if (Number.isFinite(date)) return Math.max(0, date - now);
+  }
+  return null;
+}
+
+/** "1s", "6m0s", "12ms", "1h2m3.5s" -> milliseconds. */
+export function parseDuration(text: string | null): number | null {
+  if (!text) return null;
+  let total = 0;
+  let matched = false;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    matched = true;
+    const n = Number(m[1]);
+    total += m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : m[2] === "m" ? n * 60_000 : n * 3_600_000;
+  }
+  if (!matched && /^\d+(\.\d+)?$/.test(text.trim())) return Number(text) * 1000;
+  return matched ? total : null;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const max = Math.max(1, options.maxConcurrency);
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 6);
+  const baseDelay = options.baseDelayMs ?? 500;
+  const maxDelay = options.maxDelayMs ?? 8000;
+  const patience = options.rateLimitPatienceMs ?? 30 * 60_000;
+  const random = options.random ?? Math.random;
+  const signal = options.signal;
+
+  let limit = Math.min(max, Math.max(1, options.initialConcurrency ?? max));
+  let active = 0;
+  let successRun = 0;
+  let pausedUntil = 0;
+  let lastDecrease = 0;
+  let pauseTimer: NodeJS.Timeout | null = null;
+  let fatal: string | null = null;
+  // Retries go first: they have waited already.
+  const retryQueue: Waiter[] = [];
+  const queue: Waiter[] = [];
+  const stats: SchedulerStats = { attempts: 0, rateLimited: 0, retries: 0, limit, minLimitSeen: limit };
+
+  const setLimit = (next: number) => {
+    if (next === limit) return;
+    limit = next;
+    stats.limit = limit;
+    stats.minLimitSeen = Math.min(stats.minLimitSeen, limit);
+    options.onEvent?.({ type: "limit", limit });
+  };
+
+  const pump = () => {
+    const now = Date.now();
+    if (now < pausedUntil) {
+      if (!pauseTimer && (retryQueue.length || queue.length)) {
+        pauseTimer = setTimeout(() => {
+          pauseTimer = null;
+          pump();
+        }, pausedUntil - now);
+      }
+      return;
+    }
+    while (active < limit) {
+      const next = retryQueue.shift() ?? queue.shift();
+      if (!next) break;
+      active++;
+      next.resolve();
+    }
+  };
+
+  signal?.addEventListener("abort", () => {
+    if (pauseTimer) clearTimeout(pauseTimer);
+    pauseTimer = null;
+    for (const w of [...retryQueue.splice(0), ...queue.splice(0)]) w.reject(abortError());
+  }, { once: true });
+
+  const acquire = (isRetry: boolean) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError());
+      if (fatal) return reject(new QuotaExceededError(fatal));
+      (isRetry ? retryQueue : queue).push({ resolve, reject });
+      pump();
+    });
+
+  const release = () => {
+    active--;
+    pump();
+  };
+
+  const pauseFor = (ms: number) => {
+    const until = Date.now() + ms;
+    if (until > pausedUntil) {
+      pausedUntil = until;
+      if (pauseTimer) {
+        clearTimeout(pauseTimer);
+        pauseTimer = null;
+      }
+    }
+  };
+
+  const onSuccess = () => {
+    if (++successRun >= limit && limit < max) {
+      successRun = 0;
+      setLimit(limit + 1);
+    }
+  };
+
+  /** Multiplicative decrease, once per round trip: 429s of calls sent before the last decrease do not count again. */
+  const onRateLimit = (startedAt: number) => {
+    successRun = 0;
+    if (startedAt >= lastDecrease) {
+      lastDecrease = Date.now();
+      setLimit(Math.max(1, Math.floor(limit / 2)));
+    }
+  };
+
+  const backoff = (attempt: number) => {
+    const exp = Math.min(maxDelay, baseDelay * 2 ** (attempt - 1));
+    return Math.round(exp * (0.5 + 0.5 * random()));
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError());
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(abortError());
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+
+  async function run<T>(fn: () => Promise<T>): Promise<T> {
+    const firstStart = Date.now();
+    let failures = 0;
+    let isRetry = false;
+    for (;;) {
+      await acquire(isRetry);
+      const startedAt = Date.now();
+      stats.attempts++;
+      let result: T;
+      try {
+        result = await fn();
+      } catch (error) {
+        release();
+        if (signal?.aborted) throw error;
+        const kind = classifyError(error);
+        if (kind === "quota") {
+          fatal ??= `insufficient quota: the provider says the account has no credit left (${(error as Error).message.split("\n")[0]}); stopping the batch`;
+          for (const w of [...retryQueue.splice(0), ...queue.splice(0)]) w.reject(new QuotaExceededError(fatal));
+          throw new QuotaExceededError(fatal);
+        }
+        if (kind === "rate") {
+          stats.rateLimited++;
+          const headerWait = retryAfterMs((error as APIError).headers);
+          const waitMs = headerWait ?? backoff(Math.min(6, stats.rateLimited));
+          if (Date.now() + waitMs - firstStart > patience) {
+            throw new Error(`still rate-limited after ${Math.round((Date.now() - firstStart) / 1000)} s: ${(error as Error).message}`);
+          }
+          onRateLimit(startedAt);
+          pauseFor(waitMs);
+          options.onEvent?.({ type: "rate-limited", waitMs, limit });
+          isRetry = true;
+          continue;
+        }
+        if (kind === "transient") {
+          failures++;
+          if (failures >= maxAttempts) {
+            if (error instanceof Error) error.message = `${error.message} (gave up after ${failures} attempts)`;
+            throw error;
+          }
+          const delayMs = backoff(failures);
+          stats.retries++;
+          options.onEvent?.({ type: "retry", attempt: failures, delayMs, reason: (error as Error).message });
+          await sleep(delayMs);
+          isRetry = true;
+          continue;
+        }
+        throw error;
+      }
+      release();
+      onSuccess();
+      return result;
+    }
+  }
+
+  const observeHeaders = (headers: Headers) => {
+    const remaining = headers.get("x-ratelimit-remaining-requests");
+    if (remaining === null || Number(remaining) > 0) return;
+    const reset = parseDuration(headers.get("x-ratelimit-reset-requests"));
+    if (reset !== null && reset > 0) pauseFor(reset);
+  };
+
+  return { run, observeHeaders, stats: () => ({ ...stats }) };
+}
+
+function abortError(): Error {
+  const error = new Error("cancelled");
+  error.name = "AbortError";
+  return error;
+}

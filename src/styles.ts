@@ -1,0 +1,27 @@
+// What the prompts say about a target language's regional variant. The deterministic part
+// (ß -> ss, quote marks) is also applied in code afterwards: see checks/applyHouseStyle.
+import { baseLanguage } from "./language.ts";
+
+const RULES: Record<string, string[]> = {
+  "de-CH": [
+    'Swiss Standard German (de-CH): write "ss", never "ß" (Strasse, heisst).',
+    "Quotation marks «…», nested ‹…›.",
+    "Franc amounts with a point: CHF 5.25.",
+  ],
+  "de-DE": ["German as written in Germany (de-DE): quotation marks „…“, nested ‚…‘."],
+  "de-AT": ["Austrian German (de-AT): quotation marks „…“, nested ‚…‘."],
+  de: ["German quotation marks „…“, nested ‚…‘."],
+  "en-GB": ["British English spelling (organise, centre, defence, colour)."],
+  "en-US": ["American English spelling (organize, center, defense, color)."],
+};
+
+/** The style lines for one target ("de-CH", "en", ...), most specific first; [] when none. */
+export function styleRules(target: string): string[] {
+  return RULES[target] ?? (target.includes("-") ? [] : RULES[baseLanguage(target)] ?? []);
+}
+
+/** Resolves the requested languages against --variant: ("de", ["de-CH"]) -> "de-CH". */
+export function targetFor(lang: string, variants: string[] = []): string {
+  if (lang.includes("-")) return lang;
+  return variants.find((v) => baseLanguage(v) === lang.toLowerCase()) ?? lang;
+}

@@ -1,0 +1,157 @@
+// The two kinds of model task and how each one's request and cache key are built.
+// Both render the house prompt first, so every call for one article starts with the same bytes.
+import type { z } from "zod";
+import type { Article } from "./types.ts";
+import { renderPrompt, type Message, type Prompt, type PromptSet } from "./prompts.ts";
+import { articleBlock } from "./article-prompt.ts";
+import { digestSchema, TranslationSchema } from "./schemas.ts";
+import { jsonSchemaOf, type Finding } from "./model.ts";
+import { languageName } from "./language.ts";
+import { styleRules } from "./styles.ts";
+import { cacheKey } from "./cache.ts";
+import { checkDigest, checkTranslation } from "./checks/index.ts";
+import { glossaryFor, glossaryPromptText, type GlossaryEntry } from "./glossary.ts";
+
+/** Bumped when code that shapes a cached answer (checks, post-processing) changes meaning. */
+const CODE_VERSION = 1;
+
+export interface TaskRequest<S extends z.ZodType = z.ZodType> {
+  task: "translate" | "digest";
+  /** A label for messages: "translate de", "digest de,en". */
+  label: string;
+  key: string;
+  messages: Message[];
+  schema: S;
+  schemaName: string;
+  temperature?: number;
+  maxTokens?: number;
+  check: (value: z.infer<S>) => Finding[];
+}
+
+export interface TaskContext {
+  prompts: PromptSet;
+  model: string;
+  glossary: GlossaryEntry[];
+}
+
+// Deriving a JSON schema from zod is slow next to a cache lookup: do it once per shape.
+const jsonSchemas = new Map<string, unknown>();
+function jsonSchemaFor(name: string, schema: z.ZodType, shapeKey: string): unknown {
+  let json = jsonSchemas.get(shapeKey);
+  if (!json) jsonSchemas.set(shapeKey, (json = jsonSchemaOf(schema, name)));
+  return json;
+}
+const digestSchemas = new Map<string, ReturnType<typeof digestSchema>>();
+function digestSchemaFor(keys: string[]) {
+  const shapeKey = keys.join(",");
+  let schema = digestSchemas.get(shapeKey);
+  if (!schema) digestSchemas.set(shapeKey, (schema = digestSchema(keys)));
+  return schema;
+}
+
+function houseMessages(prompts: PromptSet, article: Article): Message[] {
+  return renderPrompt(prompts.house, { article_id: article.id, article: articleBlock(article) });
+}
+
+function bullets(lines: string[]): string {
+  return lines.map((l) => `- ${l}`).join("\n");
+}
+
+function keyFor(task: string, prompts: Prompt[], model: string, schema: unknown, settings: unknown, messages: Message[]) {
+  return cacheKey({
+    task,
+    code: CODE_VERSION,
+    templates: prompts.map((p) => p.hash),
+    model,
+    schema,
+    settings,
+    input: messages,
+  });
+}
+
+export function translateRequest(ctx: TaskContext, article: Article, target: string, chunk?: { paragraphs: string[]; context?: string }) {
+  const { prompts } = ctx;
+  const paragraphs = chunk?.paragraphs ?? article.paragraphs;
+  const source = { ...article, paragraphs };
+  const glossary = glossaryFor(ctx.glossary, [article.title, ...paragraphs].join("\n"), target);
+  const glossaryText = glossaryPromptText(glossary);
+  const styleLines = [...styleRules(target)];
+  if (chunk?.context) {
+    styleLines.push(`This is a part of a longer article. For consistent terms, the previous part read: ${chunk.context}`);
+  }
+  const messages = [
+    ...houseMessages(prompts, source),
+    ...renderPrompt(prompts.translate, {
+      target_language: languageName(target),
+      paragraph_count: String(paragraphs.length),
+      style_rules: bullets(styleLines),
+      glossary: glossaryText ? `- Use the desk's terms:\n${glossaryText}` : "",
+    }),
+  ];
+  const schemaName = "translation";
+  const settings = prompts.translate.settings;
+  const request: TaskRequest<typeof TranslationSchema> = {
+    task: "translate",
+    label: `translate ${target}`,
+    key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, jsonSchemaFor(schemaName, TranslationSchema, "translation"), settings, messages),
+    messages,
+    schema: TranslationSchema,
+    schemaName,
+    temperature: settings.temperature,
+    maxTokens: settings.max_tokens,
+    check: (value) =>
+      checkTranslation({
+        source: { title: article.title, paragraphs, lang: article.lang },
+        output: value,
+        target,
+        glossary,
+      }),
+  };
+  return request;
+}
+
+/** One digest call for every requested language; `targets` maps result key -> target ("de" -> "de-CH"). */
+export function digestRequest(ctx: TaskContext, article: Article, targets: Record<string, string>) {
+  const { prompts } = ctx;
+  const keys = Object.keys(targets);
+  const schema = digestSchemaFor(keys);
+  const schemaName = "digest";
+  const sourceText = [article.title, ...article.paragraphs].join("\n");
+  const styleLines = keys.flatMap((k) => styleRules(targets[k]!).map((rule) => `${k}: ${rule}`));
+  const glossaryLines = keys
+    .map((k) => {
+      const text = glossaryPromptText(glossaryFor(ctx.glossary, sourceText, targets[k]!));
+      return text ? `${k}:\n${text}` : "";
+    })
+    .filter(Boolean);
+  const messages = [
+    ...houseMessages(prompts, article),
+    ...renderPrompt(prompts.digest, {
+      languages: keys.join(", "),
+      language_list: keys.map((k) => `${k} (${languageName(targets[k]!)})`).join(", "),
+      style_rules: bullets(styleLines),
+      glossary: glossaryLines.length ? `- Use the desk's terms:\n${glossaryLines.join("\n")}` : "",
+    }),
+  ];
+  const settings = prompts.digest.settings;
+  const request: TaskRequest<typeof schema> = {
+    task: "digest",
+    label: `digest ${keys.join(",")}`,
+    key: keyFor("digest", [prompts.house, prompts.digest], ctx.model, jsonSchemaFor(schemaName, schema, `digest:${keys.join(",")}`), settings, messages),
+    messages,
+    schema,
+    schemaName,
+    temperature: settings.temperature,
+    maxTokens: settings.max_tokens,
+    check: (value) =>
+      keys.flatMap((k) =>
+        checkDigest({
+          source: { title: article.title, paragraphs: article.paragraphs, lang: article.lang },
+          digest: (value as Record<string, never>)[k]!,
+          target: targets[k]!,
+          glossary: glossaryFor(ctx.glossary, sourceText, targets[k]!),
+        }).map((f: Finding) => ({ ...f, message: `${k}: ${f.message}` })),
+      ),
+  };
+  return request;
+}

@@ -1,0 +1,65 @@
+// The shapes that flow through newsdesk: input -> Article -> tasks -> ArticleResult -> writers.
+
+/** A cleaned news article, ready to be sent to the model. */
+export interface Article {
+  /** Stable id derived from the content (safe as a file name: [a-z0-9-]). */
+  id: string;
+  title: string;
+  /** ISO 8601 date or date-time when it could be parsed, else the raw text, else null. */
+  published: string | null;
+  /** Credit line without the copyright sign, e.g. "Keystone/SDA". */
+  credit: string | null;
+  /** ISO 639-1 language code of the article text, e.g. "en", "de". */
+  lang: string;
+  paragraphs: string[];
+  /** Canonical link of the story when the input carried one (http/https only). */
+  url: string | null;
+  /** Where the article came from: a file path, "-" for stdin, plus the line for JSONL. */
+  source: { path: string; line?: number };
+}
+
+/** One language's version of an article in the result. */
+export interface LanguageResult {
+  title: string;
+  paragraphs: string[];
+  summary: string;
+  keyPoints: string[];
+  snippet: { headline: string; teaser: string };
+}
+
+export interface Usage {
+  calls: number;
+  promptTokens: number;
+  cachedTokens: number;
+  completionTokens: number;
+  cacheHits: number;
+}
+
+/** What `run` produces for one article; this is the documented output contract. */
+export interface ArticleResult {
+  id: string;
+  source: {
+    path: string;
+    lang: string;
+    title: string;
+    published: string | null;
+    credit: string | null;
+    url: string | null;
+  };
+  languages: Record<string, Partial<LanguageResult>>;
+  usage: Usage;
+  warnings: string[];
+}
+
+export function emptyUsage(): Usage {
+  return { calls: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, cacheHits: 0 };
+}
+
+export function addUsage(into: Usage, add: Usage): Usage {
+  into.calls += add.calls;
+  into.promptTokens += add.promptTokens;
+  into.cachedTokens += add.cachedTokens;
+  into.completionTokens += add.completionTokens;
+  into.cacheHits += add.cacheHits;
+  return into;
+}

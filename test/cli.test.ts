@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { startOpenAIServer, type TestServer } from "./support/openai-server.ts";
+import { describeRequest, fakeModel } from "./support/fake-model.ts";
+import { runCli } from "./support/cli.ts";
+import { ROOT, SECRET_KEY, seedArticle, tempDir } from "./support/setup.ts";
+
+let server: TestServer;
+const SEED = "samples/putin-beijing.txt";
+
+beforeAll(async () => {
+  server = await startOpenAIServer({
+    // The CLI runs in its own process, so the server answers the seed's German from the fixture here.
+    handler: (body, i) => {
+      const info = describeRequest(body);
+      if (info.task === "translate" && info.title === seedArticle().title && info.target?.startsWith("de")) {
+        return { json: JSON.parse(readFileSync(path.join(ROOT, "test/fixtures/putin-beijing.de.json"), "utf8")) };
+      }
+      return fakeModel(body);
+    },
+  });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+});
+
+function env(extra: Record<string, string> = {}) {
+  return { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: SECRET_KEY, XDG_CACHE_HOME: tempDir(), ...extra };
+}
+
+describe("newsdesk run", () => {
+  it("writes <id>.json with both languages in 2 calls, and makes 0 calls the second time", async () => {
+    const out = tempDir();
+    const cache = path.join(tempDir(), "cache.sqlite");
+    const first = await runCli(["run", SEED, "--out", out, "--cache", cache], { env: env() });
+    expect(first.stderr).toMatch(/1\/1 article done, 0 failed, 2 calls, 0 cache hits/);
+    expect(first.code).toBe(0);
+    expect(server.requests).toHaveLength(2);
+
+    const files = readdirSync(out).sort();
+    const json = files.find((f) => f.endsWith(".json"))!;
+    expect(json).toMatch(/^putin-signals-[a-z0-9-]+\.json$/);
+    expect(files).toContain(json.replace(/\.json$/, ".de.md"));
+    expect(files).toContain(json.replace(/\.json$/, ".en.md"));
+    const result = JSON.parse(readFileSync(path.join(out, json), "utf8"));
+    expect(Object.keys(result).sort()).toEqual(["id", "languages", "source", "usage", "warnings"]);
+    expect(result.source).toMatchObject({ path: SEED, lang: "en", title: "Putin signals willingness to negotiate on Ukraine in Beijing", credit: "Keystone/SDA" });
+    for (const lang of ["de", "en"]) {
+      expect(Object.keys(result.languages[lang]).sort()).toEqual(["keyPoints", "paragraphs", "snippet", "summary", "title"]);
+      expect(result.languages[lang].paragraphs).toHaveLength(12);
+    }
+    expect(result.usage).toMatchObject({ calls: 2, cacheHits: 0 });
+    expect(readFileSync(path.join(out, json.replace(/\.json$/, ".de.md")), "utf8")).toMatch(/^# Putin signalisiert in Peking/);
+
+    const second = await runCli(["run", SEED, "--out", out, "--cache", cache], { env: env() });
+    expect(second.code).toBe(0);
+    expect(server.requests).toHaveLength(2);
+    expect(second.stderr).toMatch(/0 calls, 2 cache hits/);
+  });
+
+  it("uses the cache under $XDG_CACHE_HOME/newsdesk/ by default, and --no-cache bypasses it", async () => {
+    const xdg = tempDir();
+    await runCli(["run", SEED, "--jsonl"], { env: env({ XDG_CACHE_HOME: xdg }) });
+    expect(existsSync(path.join(xdg, "newsdesk", "cache.sqlite"))).toBe(true);
+    server.requests.length = 0;
+    const again = await runCli(["run", SEED, "--jsonl", "--no-cache"], { env: env({ XDG_CACHE_HOME: xdg }) });
+    expect(again.code).toBe(0);
+    expect(server.requests).toHaveLength(2);
+    expect(JSON.parse(again.stdout.trim()).languages.de.title).toMatch(/^Putin signalisiert/);
+  });
+});
+
+describe("newsdesk translate", () => {
+  it("prints the German version as Markdown with one call", async () => {
+    const result = await runCli(["translate", SEED, "--to", "de", "--no-cache"], { env: env() });
+    expect(result.code).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    expect(result.stdout).toMatch(/^# Putin signalisiert in Peking Verhandlungsbereitschaft zur Ukraine\n\nMoskau und Peking/);
+    expect(result.stdout.trim().split("\n\n")).toHaveLength(13);
+  });
+
+  it("applies --variant de-CH in code: no ß, Swiss quotes", async () => {
+    const result = await runCli(["translate", SEED, "--to", "de", "--variant", "de-CH", "--no-cache", "--json"], { env: env() });
+    expect(result.code).toBe(0);
+    const text = JSON.parse(result.stdout).languages.de.paragraphs.join("\n");
+    expect(text).not.toMatch(/ß/);
+    expect(text).toContain("«Beide Seiten");
+    expect(text).not.toMatch(/[„“]/);
+  });
+});
+
+describe("configuration and errors", () => {
+  it("exits 2 with one line naming the variables and .env when nothing is configured", async () => {
+    const cwd = tempDir();
+    const result = await runCli(["run", path.join(ROOT, SEED)], { cwd, env: { XDG_CACHE_HOME: tempDir() } });
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/OPENAI_API_KEY/);
+    expect(lines[0]).toMatch(/OPENAI_BASE_URL/);
+    expect(lines[0]).toMatch(/\.env/);
+  });
+
+  it("reads the configuration from .env in the working folder", async () => {
+    const cwd = tempDir();
+    writeFileSync(path.join(cwd, ".env"), `OPENAI_BASE_URL=${server.url}\nOPENAI_API_KEY=${SECRET_KEY}\n`);
+    const result = await runCli(["translate", path.join(ROOT, SEED), "--to", "de", "--no-cache"], { cwd, env: { XDG_CACHE_HOME: tempDir() } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^# Putin signalisiert/);
+  });
+
+  it("never shows the API key, even when the server echoes it in an error", async () => {
+    const previous = server.requests.length;
+    const keyServer = await startOpenAIServer({
+      handler: () => ({ status: 401, message: `Incorrect API key provided: ${SECRET_KEY}. You can find your API key at ...`, code: "invalid_api_key" }),
+    });
+    try {
+      const out = tempDir();
+      const result = await runCli(["run", SEED, "--out", out, "--no-cache"], { env: env({ OPENAI_BASE_URL: keyServer.url }) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/Incorrect API key provided/);
+      expect(result.stderr + result.stdout).not.toContain(SECRET_KEY);
+      expect(result.stderr).not.toContain(SECRET_KEY.slice(0, 12));
+    } finally {
+      await keyServer.close();
+    }
+    expect(server.requests.length).toBe(previous);
+  });
+
+  it("shows help right away", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Usage: newsdesk/);
+    for (const command of ["run", "translate", "summarize", "newsletter", "cache"]) expect(result.stdout).toContain(command);
+  });
+
+  it("exits 2 with the file named for an input that does not exist", async () => {
+    const result = await runCli(["run", "nope/missing.txt", "--no-cache"], { env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/nope\/missing\.txt: .*(no such file|not exist)/i);
+  });
+});
+
+describe("newsdesk cache", () => {
+  it("stats counts the entries per task, clear empties the file", async () => {
+    const cache = path.join(tempDir(), "cache.sqlite");
+    await runCli(["run", SEED, "--jsonl", "--cache", cache], { env: env() });
+    const stats = await runCli(["cache", "stats", "--cache", cache, "--json"]);
+    expect(JSON.parse(stats.stdout)).toMatchObject({ entries: 2, byTask: { digest: 1, translate: 1 } });
+    const clear = await runCli(["cache", "clear", "--cache", cache]);
+    expect(clear.stdout).toMatch(/removed 2 entries/);
+    const after = await runCli(["cache", "stats", "--cache", cache, "--json"]);
+    expect(JSON.parse(after.stdout).entries).toBe(0);
+  });
+});
+

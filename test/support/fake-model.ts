@@ -1,0 +1,144 @@
+// A stand-in "model" for the test server: it reads the task and the article out of the request
+// the way a model would, and answers in the asked shape. Translations come from fixtures where a
+// test registered one; otherwise it writes plain filler text in the target language that keeps
+// the source's names (through the prompt's glossary) and numbers, so the checks pass.
+import { readFileSync } from "node:fs";
+import type { ChatRequestBody, Reply } from "./openai-server.ts";
+
+/** The desk's name forms (the checks' data): a good model writes "Russland" in German. */
+const NAME_FORMS = (JSON.parse(readFileSync(new URL("../../src/checks/names.json", import.meta.url), "utf8")) as {
+  names: Record<string, string[]>[];
+}).names;
+
+function nameFormsFor(lang: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const entry of NAME_FORMS) {
+    const desk = entry[lang]?.[0];
+    if (!desk) continue;
+    for (const [key, forms] of Object.entries(entry)) {
+      if (key === lang || key === "all" || key === "except" || key === "common") continue;
+      for (const form of forms) if (!map.has(form)) map.set(form, desk);
+    }
+  }
+  return map;
+}
+
+export interface RequestInfo {
+  task: "translate" | "digest" | "unknown";
+  /** translate: the target, e.g. "de-CH"; digest: the language keys. */
+  target: string | null;
+  languages: string[];
+  title: string;
+  paragraphs: string[];
+  glossary: Map<string, string>;
+  /** The whole prompt text, for assertions. */
+  text: string;
+}
+
+const fixtures = new Map<string, { title: string; paragraphs: string[] }>();
+
+/** Registers a known translation: a translate request whose source title matches gets it. */
+export function registerTranslation(sourceTitle: string, target: string, translation: { title: string; paragraphs: string[] }) {
+  fixtures.set(`${target.split("-")[0]}\n${sourceTitle}`, translation);
+}
+
+export function describeRequest(body: ChatRequestBody): RequestInfo {
+  const text = body.messages.map((m) => m.content).join("\n");
+  const name = body.response_format?.json_schema?.name;
+  const task = name === "translation" || /Task: translate/.test(text) ? "translate" : name === "digest" || /Task: condense/.test(text) ? "digest" : "unknown";
+  const block = /<article[^>]*>\n([\s\S]*?)\n<\/article>/.exec(text)?.[1] ?? "";
+  const title = /^Title: (.*)$/m.exec(block)?.[1] ?? "";
+  const paragraphs = [...block.matchAll(/^\[(\d+)\] (.*)$/gm)].map((m) => m[2]!);
+  const glossary = new Map<string, string>();
+  for (const m of text.matchAll(/^\s*- "([^"]+)" -> "([^"]+)"/gm)) glossary.set(m[1]!, m[2]!);
+  let target: string | null = null;
+  let languages: string[] = [];
+  if (task === "translate") {
+    const into = /Task: translate the article above into ([A-Za-z]+)(?: \(([A-Za-z-]+)\))?/.exec(text);
+    target = into ? (into[2] ?? languageCode(into[1]!)) : null;
+  }
+  if (task === "digest") languages = (/For each language code \(([^)]*)\)/.exec(text)?.[1] ?? "").split(", ").filter(Boolean);
+  return { task, target, languages, title, paragraphs, glossary, text };
+}
+
+function languageCode(name: string): string {
+  return ({ German: "de", English: "en", French: "fr", Italian: "it" } as Record<string, string>)[name] ?? name.toLowerCase();
+}
+
+/** The default handler: a well-behaved model. */
+export function fakeModel(body: ChatRequestBody): Reply {
+  const info = describeRequest(body);
+  if (info.task === "translate") return { json: fakeTranslation(info) };
+  if (info.task === "digest") return { json: fakeDigest(info) };
+  return { status: 400, message: "fake model: unknown task" };
+}
+
+export function fakeTranslation(info: RequestInfo): { title: string; paragraphs: string[] } {
+  const lang = (info.target ?? "de").split("-")[0]!;
+  const fixture = fixtures.get(`${lang}\n${info.title}`);
+  if (fixture && fixture.paragraphs.length === info.paragraphs.length) return fixture;
+  const filler = FILLER[lang] ?? FILLER.de!;
+  const names = new Map([...nameFormsFor(lang), ...info.glossary]);
+  return {
+    title: `${filler.title} ${facts(info.title, names)}`.trim(),
+    paragraphs: info.paragraphs.map((p, i) => `${filler.paragraph(i + 1)} ${facts(p, names)}`.trim()),
+  };
+}
+
+export function fakeDigest(info: RequestInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of info.languages) {
+    const filler = FILLER[key.split("-")[0]!] ?? FILLER.en!;
+    out[key] = {
+      summary: filler.summary,
+      keyPoints: filler.points,
+      snippet: { headline: filler.headline, teaser: filler.teaser },
+    };
+  }
+  return out;
+}
+
+/** Names and numbers of a source text, names mapped to the target's forms (longest first). */
+function facts(text: string, forms: Map<string, string>): string {
+  let mapped = text;
+  for (const [from, to] of [...forms].sort((a, b) => b[0].length - a[0].length)) {
+    mapped = mapped.replace(new RegExp(`\\b${escapeRegExp(from)}\\b`, "g"), to);
+  }
+  const numbers = mapped.match(/\d+(?:[.,:']\d+)*/g) ?? [];
+  const names = mapped.match(/\b\p{Lu}[\p{L}-]+(?:\s+\p{Lu}[\p{L}-]+)*/gu) ?? [];
+  const unique = [...new Set([...names, ...numbers])];
+  return unique.length ? `(${unique.join(", ")})` : "";
+}
+
+const FILLER: Record<string, {
+  title: string; paragraph: (n: number) => string; summary: string; points: string[]; headline: string; teaser: string;
+}> = {
+  de: {
+    title: "Meldung:",
+    paragraph: (n) => `Im Abschnitt ${n} berichtet die Meldung über die Entwicklung der Lage und nennt dabei die wichtigsten Angaben, die für die Leserinnen und Leser von Bedeutung sind:`,
+    summary: "Die Meldung beschreibt die jüngste Entwicklung der Lage und nennt die wichtigsten Beteiligten. Sie ordnet die Ereignisse ein und erklärt, welche Folgen sie für die kommenden Wochen haben könnten.",
+    points: [
+      "Die Beteiligten haben sich zu der Lage geäussert.",
+      "Die Gespräche sollen in den nächsten Wochen weitergehen.",
+      "Die Folgen für die Region sind noch nicht absehbar.",
+    ],
+    headline: "Neue Entwicklung in der Lage",
+    teaser: "Die Beteiligten haben sich zu der Lage geäussert und wollen die Gespräche fortsetzen. Was das für die kommenden Wochen bedeutet, lesen Sie hier.",
+  },
+  en: {
+    title: "Report:",
+    paragraph: (n) => `In section ${n} the report describes how the situation has developed and gives the most important details that matter to the readers:`,
+    summary: "The report describes the latest developments and names the most important people involved. It puts the events in context and explains what they could mean for the coming weeks.",
+    points: [
+      "Those involved have commented on the situation.",
+      "The talks are to continue in the coming weeks.",
+      "The consequences for the region are not yet clear.",
+    ],
+    headline: "New developments in the situation",
+    teaser: "Those involved have commented on the situation and want to continue the talks. Read here what this means for the coming weeks.",
+  },
+};
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^$()|[\]\\{}]/g, "\\$&");
+}

@@ -1,0 +1,172 @@
+// A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions protocol, scripted
+// per test. The real `openai` client talks to it through its base URL.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { fakeModel } from "./fake-model.ts";
+
+export interface ChatRequestBody {
+  model: string;
+  messages: { role: string; content: string }[];
+  response_format?: { type: string; json_schema?: { name: string; strict?: boolean; schema: unknown } };
+  max_tokens?: number;
+  temperature?: number;
+}
+
+export type Reply =
+  /** A normal answer; `content` is sent as the message text. */
+  | { content: string; finishReason?: "stop" | "length" | "content_filter"; usage?: { prompt_tokens?: number; completion_tokens?: number } }
+  /** A normal answer whose text is JSON.stringify(json). */
+  | { json: unknown }
+  | { refusal: string }
+  /** An error status with an OpenAI-style error body. */
+  | { status: number; message?: string; code?: string; headers?: Record<string, string> }
+  /** Closes the connection without an answer. */
+  | { hangup: true }
+  | { delayMs: number; then: Reply };
+
+export type Handler = (body: ChatRequestBody, index: number) => Reply | Promise<Reply>;
+
+export interface ServerOptions {
+  handler?: Handler;
+  /** Added to every answer. */
+  latencyMs?: number;
+  /** Requests admitted per second; over it the server answers 429 with retry-after-ms. */
+  rps?: number;
+  /** Simulates a provider's prompt-prefix cache in usage.prompt_tokens_details.cached_tokens. */
+  prefixCache?: boolean;
+}
+
+export interface TestServer {
+  /** Base URL for OPENAI_BASE_URL, ending in /v1. */
+  url: string;
+  /** Every chat request the server received, in arrival order (rate-limited ones included). */
+  requests: ChatRequestBody[];
+  /** Requests that got an answer other than a 429 from the rate limiter. */
+  admitted: () => number;
+  rateLimited: () => number;
+  setHandler(handler: Handler): void;
+  close(): Promise<void>;
+}
+
+/** Tokens as servers roughly count them: a token per 4 characters. */
+export function approxTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export async function startOpenAIServer(options: ServerOptions = {}): Promise<TestServer> {
+  let handler: Handler = options.handler ?? fakeModel;
+  const requests: ChatRequestBody[] = [];
+  const windowStarts: number[] = [];
+  const seenPrompts: string[] = [];
+  let admitted = 0;
+  let limited = 0;
+
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
+      return sendJson(res, 404, { error: { message: `no route ${req.method} ${req.url}`, type: "invalid_request_error" } });
+    }
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequestBody;
+    const index = requests.push(body) - 1;
+
+    if (options.rps) {
+      const now = Date.now();
+      while (windowStarts.length && now - windowStarts[0]! >= 1000) windowStarts.shift();
+      if (windowStarts.length >= options.rps) {
+        limited++;
+        const waitMs = 1000 - (now - windowStarts[0]!);
+        return sendJson(res, 429, { error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } }, {
+          "retry-after-ms": String(Math.max(1, waitMs)),
+          "retry-after": String(Math.ceil(waitMs / 1000)),
+        });
+      }
+      windowStarts.push(now);
+    }
+    admitted++;
+    if (options.latencyMs) await sleep(options.latencyMs);
+
+    let reply = await handler(body, index);
+    while ("delayMs" in reply) {
+      await sleep(reply.delayMs);
+      reply = reply.then;
+    }
+    if ("hangup" in reply) {
+      req.socket.destroy();
+      return;
+    }
+    if ("status" in reply) {
+      const type = reply.status === 429 ? "requests" : reply.status >= 500 ? "server_error" : "invalid_request_error";
+      return sendJson(res, reply.status, { error: { message: reply.message ?? `status ${reply.status}`, type, code: reply.code ?? null } }, reply.headers);
+    }
+    const prompt = body.messages.map((m) => `${m.role}\n${m.content}`).join("\n");
+    const promptTokens = approxTokens(prompt);
+    const cachedTokens = options.prefixCache === false ? 0 : cachedPrefixTokens(seenPrompts, prompt);
+    seenPrompts.push(prompt);
+    if (seenPrompts.length > 64) seenPrompts.shift();
+
+    const content = "json" in reply ? JSON.stringify(reply.json) : "content" in reply ? reply.content : null;
+    const finishReason = "content" in reply ? (reply.finishReason ?? "stop") : "stop";
+    const usage = "content" in reply ? reply.usage : undefined;
+    sendJson(res, 200, {
+      id: `chatcmpl-test-${index}`,
+      object: "chat.completion",
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content, refusal: "refusal" in reply ? reply.refusal : null },
+          finish_reason: finishReason,
+          logprobs: null,
+        },
+      ],
+      usage: {
+        prompt_tokens: usage?.prompt_tokens ?? promptTokens,
+        completion_tokens: usage?.completion_tokens ?? approxTokens(content ?? ""),
+        total_tokens: promptTokens + approxTokens(content ?? ""),
+        prompt_tokens_details: { cached_tokens: cachedTokens },
+      },
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    admitted: () => admitted,
+    rateLimited: () => limited,
+    setHandler: (next) => {
+      handler = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Like OpenAI: a prefix of 1,024 tokens or more shared with an earlier prompt is cached, in 128-token steps. */
+function cachedPrefixTokens(seen: string[], prompt: string): number {
+  let best = 0;
+  for (const earlier of seen) {
+    const max = Math.min(earlier.length, prompt.length);
+    let i = 0;
+    while (i < max && earlier.charCodeAt(i) === prompt.charCodeAt(i)) i++;
+    if (i > best) best = i;
+  }
+  const tokens = Math.floor(best / 4);
+  return tokens >= 1024 ? tokens - (tokens % 128) : 0;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

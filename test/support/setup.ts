@@ -1,0 +1,52 @@
+// Shared set-up for tests that run the pipeline against the local OpenAI-compatible server.
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArticle } from "../../src/article/index.ts";
+import { Cache } from "../../src/cache.ts";
+import { createModelClient } from "../../src/model.ts";
+import { createPipeline, type PipelineOptions } from "../../src/pipeline.ts";
+import { DEFAULT_PROMPTS_DIR, loadPromptSet } from "../../src/prompts.ts";
+import { defaultGlossaryPath, loadGlossary } from "../../src/glossary.ts";
+import type { Article } from "../../src/types.ts";
+import { registerTranslation } from "./fake-model.ts";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const SEED_PATH = path.join(ROOT, "samples/putin-beijing.txt");
+/** A key that must never show up anywhere the user or a log can see. */
+export const SECRET_KEY = "sk-test-SECRET-0123456789abcdef";
+
+export function tempDir(prefix = "newsdesk-test-"): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function seedArticle(): Article {
+  return parseArticle(readFileSync(SEED_PATH, "utf8"), { path: SEED_PATH }, "text");
+}
+
+/** Makes the fake model answer the seed's German translation with a faithful human one. */
+export function registerSeedTranslation(): void {
+  const de = JSON.parse(readFileSync(path.join(ROOT, "test/fixtures/putin-beijing.de.json"), "utf8"));
+  registerTranslation(seedArticle().title, "de", de);
+}
+
+/** A copy of the shipped prompts that a test may edit. */
+export function promptsCopy(): string {
+  const dir = path.join(tempDir("newsdesk-prompts-"), "prompts");
+  cpSync(DEFAULT_PROMPTS_DIR, dir, { recursive: true });
+  return dir;
+}
+
+export function testPipeline(url: string, overrides: Partial<PipelineOptions> & { cacheFile?: string; promptsDir?: string } = {}) {
+  const { cacheFile, promptsDir, ...rest } = overrides;
+  return createPipeline({
+    client: createModelClient({ baseURL: url, apiKey: SECRET_KEY, maxRetries: 0 }),
+    model: "test-model",
+    cache: new Cache(cacheFile ?? path.join(tempDir(), "cache.sqlite")),
+    languages: ["de", "en"],
+    prompts: loadPromptSet(promptsDir),
+    glossary: loadGlossary(defaultGlossaryPath()),
+    ...rest,
+  });
+}
