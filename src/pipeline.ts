@@ -12,6 +12,9 @@ import { applyHouseStyle } from "./checks/index.ts";
 import { digestRequest, translateRequest, type TaskContext, type TaskRequest } from "./tasks.ts";
 import type { GlossaryEntry } from "./glossary.ts";
 import type { Digest, Translation } from "./schemas.ts";
+import { TruncatedError } from "./errors.ts";
+import { countTokens } from "./tokens.ts";
+import { chunkParagraphs, joinChunks, translationBudget } from "./chunking.ts";
 
 export type TaskKind = "translate" | "digest";
 
@@ -32,6 +35,10 @@ export interface PipelineOptions {
   prompts?: PromptSet;
   glossary?: GlossaryEntry[];
   repairs?: number;
+  /** The model's context window in tokens, for splitting long articles (default 128,000). */
+  contextTokens?: number;
+  /** Article tokens per translation call; by default derived from the context and the prompt's max_tokens. */
+  chunkTokens?: number;
   /** Model calls at once across everything this pipeline runs (default 8). */
   concurrency?: number;
   limiter?: Limiter;
@@ -83,7 +90,7 @@ export async function processArticle(article: Article, pipelineOrOptions: Pipeli
         continue;
       }
       jobs.push(
-        runTask<Translation>(pipeline, article, translateRequest(pipeline.context, article, target)).then((outcome) => {
+        translateArticle(pipeline, article, target).then((outcome) => {
           addUsage(usage, outcome.usage);
           warnings.push(...outcome.warnings.map((w) => `translate ${lang}: ${w}`));
           languages[lang]!.title = applyHouseStyle(outcome.value.title, target);
@@ -94,7 +101,7 @@ export async function processArticle(article: Article, pipelineOrOptions: Pipeli
   }
   if (tasks.includes("digest")) {
     jobs.push(
-      runTask<Digest>(pipeline, article, digestRequest(pipeline.context, article, targets)).then((outcome) => {
+      digestArticle(pipeline, article, targets).then((outcome) => {
         addUsage(usage, outcome.usage);
         warnings.push(...outcome.warnings.map((w) => `digest ${w}`));
         for (const [lang, target] of Object.entries(targets)) {
@@ -128,6 +135,137 @@ export async function processArticle(article: Article, pipelineOrOptions: Pipeli
     usage,
     warnings,
   };
+}
+
+const DEFAULT_CONTEXT_TOKENS = 128_000;
+/** Room for the house and task instructions around the article. */
+const PROMPT_OVERHEAD_TOKENS = 1_500;
+/** How often a truncated translation is split again before the article fails. */
+const MAX_SPLITS = 4;
+
+function articleTokens(paragraphs: string[]): number {
+  return paragraphs.reduce((sum, p) => sum + countTokens(p), 0);
+}
+
+function translationChunkTokens(pipeline: Pipeline): number {
+  const { options, context } = pipeline;
+  return (
+    options.chunkTokens ??
+    translationBudget({
+      contextTokens: options.contextTokens ?? DEFAULT_CONTEXT_TOKENS,
+      maxOutputTokens: context.prompts.translate.settings.max_tokens ?? 16_000,
+      overheadTokens: PROMPT_OVERHEAD_TOKENS,
+    })
+  );
+}
+
+function combine<T>(outcomes: TaskOutcome<unknown>[], value: T): TaskOutcome<T> {
+  const usage = emptyUsage();
+  for (const o of outcomes) addUsage(usage, o.usage);
+  return { value, usage, warnings: outcomes.flatMap((o) => o.warnings) };
+}
+
+/**
+ * The whole article in one call when it fits the budget; otherwise paragraph-aligned chunks in
+ * order, each told how the previous one ended, so terms stay the same. A truncated answer
+ * (finish_reason "length") is retried in smaller pieces rather than failing.
+ */
+async function translateArticle(pipeline: Pipeline, article: Article, target: string): Promise<TaskOutcome<Translation>> {
+  const budget = translationChunkTokens(pipeline);
+  const chunks = articleTokens(article.paragraphs) <= budget ? null : chunkParagraphs(article.paragraphs, budget, countTokens);
+  if (!chunks) return translatePieces(pipeline, article, target, article.paragraphs, undefined, budget, 0);
+
+  const outcomes: TaskOutcome<Translation>[] = [];
+  let context: string | undefined;
+  for (const chunk of chunks) {
+    const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, context, budget, 0);
+    outcomes.push(outcome);
+    context = outcome.value.paragraphs.at(-1);
+  }
+  const paragraphs = joinChunks(chunks, outcomes.map((o) => o.value.paragraphs));
+  return combine(outcomes, { title: outcomes[0]!.value.title, paragraphs });
+}
+
+async function translatePieces(
+  pipeline: Pipeline,
+  article: Article,
+  target: string,
+  pieces: string[],
+  context: string | undefined,
+  budget: number,
+  splits: number,
+): Promise<TaskOutcome<Translation>> {
+  const whole = pieces === article.paragraphs;
+  const request = translateRequest(pipeline.context, article, target, whole ? undefined : { paragraphs: pieces, context });
+  try {
+    return await runTask<Translation>(pipeline, article, request);
+  } catch (error) {
+    if (!(error instanceof TruncatedError) || splits >= MAX_SPLITS) throw error;
+    const smaller = Math.max(50, Math.floor(Math.min(budget, articleTokens(pieces)) / 2));
+    const chunks = chunkParagraphs(pieces, smaller, countTokens);
+    if (chunks.length < 2) throw error;
+    const outcomes: TaskOutcome<Translation>[] = [];
+    let previous = context;
+    for (const chunk of chunks) {
+      const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, previous, smaller, splits + 1);
+      outcomes.push(outcome);
+      previous = outcome.value.paragraphs.at(-1);
+    }
+    const paragraphs = joinChunks(chunks, outcomes.map((o) => o.value.paragraphs));
+    return combine(outcomes, { title: outcomes[0]!.value.title, paragraphs });
+  }
+}
+
+/**
+ * One digest call for all languages. Each language's part is also cached under the key of a
+ * digest for that language alone, so `newsletter --lang de` after `summarize --lang de,en` is free.
+ * An article too long for one call is digested in chunks first (map), then from those (reduce).
+ */
+async function digestArticle(pipeline: Pipeline, article: Article, targets: Record<string, string>): Promise<TaskOutcome<Digest>> {
+  const { options, context } = pipeline;
+  const keys = Object.keys(targets);
+  const singles = keys.length > 1 ? keys.map((k) => [k, digestRequest(context, article, { [k]: targets[k]! })] as const) : [];
+  const cachedSingles = singles.map(([k, request]) => [k, options.cache?.get<Digest>(request.key)] as const);
+  if (singles.length && cachedSingles.every(([, entry]) => entry)) {
+    const value: Digest = {};
+    const warnings: string[] = [];
+    for (const [k, entry] of cachedSingles) {
+      value[k] = entry!.value[k]!;
+      warnings.push(...entry!.warnings);
+    }
+    return { value, warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
+  }
+
+  const source = await reducedForDigest(pipeline, article);
+  const outcome = combine(source.outcomes, null);
+  const result = await runTask<Digest>(pipeline, article, digestRequest(context, source.article, targets));
+  for (const [k, request] of singles) {
+    const prefix = `${k}: `;
+    options.cache?.set(request.key, { task: "digest", model: options.model }, {
+      value: { [k]: result.value[k]! },
+      warnings: result.warnings.filter((w) => w.startsWith(prefix)),
+    });
+  }
+  addUsage(outcome.usage, result.usage);
+  return { value: result.value, usage: outcome.usage, warnings: [...outcome.warnings, ...result.warnings] };
+}
+
+/** The article itself when it fits one digest call, else an article made of its chunks' digests. */
+async function reducedForDigest(pipeline: Pipeline, article: Article): Promise<{ article: Article; outcomes: TaskOutcome<unknown>[] }> {
+  const { options, context } = pipeline;
+  const budget = (options.contextTokens ?? DEFAULT_CONTEXT_TOKENS) - PROMPT_OVERHEAD_TOKENS - (context.prompts.digest.settings.max_tokens ?? 4_000);
+  if (articleTokens(article.paragraphs) <= budget) return { article, outcomes: [] };
+  const chunks = chunkParagraphs(article.paragraphs, Math.max(50, budget), countTokens);
+  const outcomes = await Promise.all(
+    chunks.map((chunk) =>
+      runTask<Digest>(pipeline, article, digestRequest(context, { ...article, paragraphs: chunk.paragraphs }, { [article.lang]: article.lang })),
+    ),
+  );
+  const paragraphs = outcomes.map((o) => {
+    const part = o.value[article.lang]!;
+    return [part.summary, ...part.keyPoints].join(" ");
+  });
+  return { article: { ...article, paragraphs }, outcomes };
 }
 
 /** Cache first; identical work already in flight is shared (single-flight on the cache key). */

@@ -11,7 +11,8 @@ const source = {
   paragraphs: seedLines.slice(1).filter((l) => !/^(Published:|Zurück zu Live Feed|©)/.test(l)),
   lang: "en",
 };
-const deLines = readFileSync(new URL("./fixtures/putin-beijing.de.txt", import.meta.url), "utf8").split("\n").filter(Boolean);
+const deFixture = JSON.parse(readFileSync(new URL("./fixtures/putin-beijing.de.json", import.meta.url), "utf8")) as { title: string; paragraphs: string[] };
+const deLines = [deFixture.title, ...deFixture.paragraphs];
 const german = { title: deLines[0]!, paragraphs: deLines.slice(1) };
 const glossary = loadGlossary(defaultGlossaryPath());
 

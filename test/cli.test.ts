@@ -148,9 +148,10 @@ describe("newsdesk cache", () => {
     const cache = path.join(tempDir(), "cache.sqlite");
     await runCli(["run", SEED, "--jsonl", "--cache", cache], { env: env() });
     const stats = await runCli(["cache", "stats", "--cache", cache, "--json"]);
-    expect(JSON.parse(stats.stdout)).toMatchObject({ entries: 2, byTask: { digest: 1, translate: 1 } });
+    // The digest for de,en is also kept per language (de, en), for newsletters in one language.
+    expect(JSON.parse(stats.stdout)).toMatchObject({ entries: 4, byTask: { digest: 3, translate: 1 } });
     const clear = await runCli(["cache", "clear", "--cache", cache]);
-    expect(clear.stdout).toMatch(/removed 2 entries/);
+    expect(clear.stdout).toMatch(/removed 4 entries/);
     const after = await runCli(["cache", "stats", "--cache", cache, "--json"]);
     expect(JSON.parse(after.stdout).entries).toBe(0);
   });
