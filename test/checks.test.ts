@@ -113,6 +113,14 @@ describe("completeness", () => {
     expect(messages(hard(fs)).join("\n")).toMatch(/paragraph 1 contains (a preface|a "Translation:" label|a code fence|a note)/);
   });
 
+  it("a plain \"Hinweis:\" that human translators write too is only a soft finding", () => {
+    // From a WMT19 human reference: "In this context The Welsh letter w ..." -> "Hinweis: Der walisische Buchstabe ..."
+    const text = "Hinweis: Der walisische Buchstabe W wird ähnlich ausgesprochen wie das U im Englischen, sagte Xi Jinping in Peking zu Wladimir Putin.";
+    const fs = checkTranslation({ source, output: withParagraph(0, text), target: "de" });
+    expect(messages(hard(fs)).join("\n")).not.toMatch(/note to the reader/);
+    expect(messages(soft(fs)).join("\n")).toMatch(/paragraph 1 contains what looks like a note to the reader/);
+  });
+
   it("a code fence in the title is caught too", () => {
     const fs = checkTranslation({ source, output: { ...german, title: "```" + german.title }, target: "de" });
     expect(messages(hard(fs)).join("\n")).toMatch(/the title contains a code fence/);

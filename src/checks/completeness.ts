@@ -3,6 +3,7 @@ import type { Finding } from "./types.ts";
 import { excerpt } from "./text.ts";
 
 const hard = (message: string): Finding => ({ check: "completeness", severity: "hard", message });
+const soft = (message: string): Finding => ({ check: "completeness", severity: "soft", message });
 
 /** Words that are written lower-case: the "ordinary" words a translation changes (names and numbers stay). */
 function contentWords(text: string): string[] {
@@ -23,21 +24,27 @@ function echoRatio(source: string, output: string): number | null {
 
 const ECHO_THRESHOLD = 0.7;
 
-/** Commentary a model wraps around a translation. */
-const COMMENTARY: { re: RegExp; what: string }[] = [
+/**
+ * Commentary a model wraps around a translation. `soft`: a label that human translators use too
+ * (a WMT19 reference renders "In this context" as "Hinweis:"), so it is a warning, not a repair.
+ */
+const COMMENTARY: { re: RegExp; what: string; soft?: true }[] = [
   { re: /```|~~~/, what: "a code fence" },
   { re: /^[^\p{L}\p{N}]{0,4}(?:sure|certainly|of course|gerne|klar|natürlich)(?![\p{L}])[^.!?]{0,10}[,!.]\s.*(?<![\p{L}])(?:translat|übersetz)/iu, what: "a chat reply" },
   { re: /^[^\p{L}\p{N}]{0,4}(?:here(?:'s|’s| is| are)|below is|the following is|hier (?:ist|sind|folgt|die|der)|im folgenden)(?![\p{L}]).{0,80}(?<![\p{L}])(?:translat|übersetz|version|fassung)/iu, what: "a preface" },
   { re: /^[^\p{L}\p{N}]{0,4}(?:(?:german|english|deutsche|englische|französische|french)\s+)?(?:translation|übersetzung|translated text|übersetzter text)\s*\**\s*:/iu, what: "a \"Translation:\" label" },
   { re: /^[^\p{L}\p{N}]{0,4}(?:german|english|deutsche|englische)\s+(?:version|fassung)\s*\**\s*:/iu, what: "a \"Translation:\" label" },
-  { re: /^[^\p{L}\p{N}]{0,4}(?:notes?|anmerkung(?:en)?|hinweis|translator['’]?s note|anm\.\s*d\.\s*(?:ü|ue)bers\.?|übersetzungshinweis|note du traducteur)\s*\**\s*:/iu, what: "a note to the reader" },
+  { re: /^[^\p{L}\p{N}]{0,4}(?:translator['’]?s note|anm\.\s*d\.\s*(?:ü|ue)bers\.?|übersetzungshinweis|note du traducteur)\s*\**\s*:/iu, what: "a note to the reader" },
+  // A note label speaking of the translator or the translation is the model talking.
+  { re: /^[^\p{L}\p{N}]{0,4}(?:notes?|anmerkung(?:en)?|hinweis)\s*\**\s*:.{0,80}?(?<![\p{L}])(?:i|ich|we|wir|translat\p{L}*|übersetz\p{L}*)(?![\p{L}])/iu, what: "a note to the reader" },
+  { re: /^[^\p{L}\p{N}]{0,4}(?:notes?|anmerkung(?:en)?|hinweis)\s*\**\s*:/iu, what: "what looks like a note to the reader", soft: true },
   { re: /[(\[]\s*(?:translator['’]?s note|note|anmerkung(?: des übersetzers)?|anm\.\s*d\.\s*(?:ü|ue)bers\.?)\s*:/iu, what: "a note to the reader" },
   { re: /(?<![\p{L}])(?:i hope this helps|let me know if|feel free to|ich hoffe, (?:das|dies) hilft|lass(?:en sie)? mich wissen)(?![\p{L}])/iu, what: "a chat reply" },
 ];
 
-function commentaryIn(text: string, sourceTexts: string[]): string | null {
-  for (const { re, what } of COMMENTARY) {
-    if (re.test(text) && !sourceTexts.some((s) => re.test(s))) return what;
+function commentaryIn(text: string, sourceTexts: string[]): { what: string; soft?: true } | null {
+  for (const entry of COMMENTARY) {
+    if (entry.re.test(text) && !sourceTexts.some((s) => entry.re.test(s))) return entry;
   }
   return null;
 }
@@ -87,8 +94,8 @@ export function completenessFindings(
     ...output.paragraphs.map((p, j): [string, string] => [`paragraph ${j + 1}`, p]),
   ];
   for (const [where, text] of outputTexts) {
-    const what = commentaryIn(text, sourceTexts);
-    if (what) findings.push(hard(`${where} contains ${what}: "${excerpt(text)}"`));
+    const found = commentaryIn(text, sourceTexts);
+    if (found) findings.push((found.soft ? soft : hard)(`${where} contains ${found.what}: "${excerpt(text)}"`));
   }
 
   if (!sameLanguage) {
