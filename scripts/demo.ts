@@ -2,7 +2,7 @@
 // OpenAI-compatible server the tests use on 127.0.0.1 and runs `newsdesk run` against it twice
 // (the second run is answered from the cache). The "model" writes filler text: this shows the
 // plumbing (calls, shared prefix, validation, cache, output files), not translation quality.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,8 +17,10 @@ const args = ["bin/newsdesk.js", "run", "samples/putin-beijing.txt", "--out", ou
 for (const round of ["first run", "same command again"]) {
   process.stderr.write(`\n== ${round}: newsdesk ${args.slice(1).join(" ")}\n`);
   const before = server.requests.length;
-  const child = spawnSync(process.execPath, args, { env, stdio: "inherit" });
-  process.stderr.write(`== the server saw ${server.requests.length - before} request(s); exit code ${child.status}\n`);
+  // Asynchronous: the server answers from this process's event loop.
+  const child = spawn(process.execPath, args, { env, stdio: "inherit" });
+  const status = await new Promise((resolve) => child.on("close", resolve));
+  process.stderr.write(`== the server saw ${server.requests.length - before} request(s); exit code ${status}\n`);
 }
 process.stderr.write(`\nResults in ${out}/\n`);
 await server.close();
