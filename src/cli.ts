@@ -12,7 +12,7 @@ import { runBatch, type BatchSummary } from "./batch.ts";
 import { writeResultFiles } from "./output/files.ts";
 import { articleMarkdown, translationMarkdown } from "./output/markdown.ts";
 import { defaultGlossaryPath, loadGlossary } from "./glossary.ts";
-import { renderNewsletter, type NewsletterItem } from "./newsletter/index.ts";
+import { loadLayout, renderNewsletter, type NewsletterItem } from "./newsletter/index.ts";
 import type { ArticleResult } from "./types.ts";
 import { batchReport, formatPlan, formatUsageLine } from "./report.ts";
 import { createScheduler, type Scheduler } from "./scheduler.ts";
@@ -295,6 +295,8 @@ export function buildProgram(): Command {
       .option("--template <file>", "your own layout file"),
   ).action(async (inputs: string[], options) => {
     const [lang] = languageList(options.lang);
+    // A broken layout fails before any model call is paid for.
+    loadLayout(options.format, options.template);
     const items: { item: NewsletterItem; index: number }[] = [];
     let index = 0;
     const code = await runArticles(inputs, options, [lang!], ["digest"], (result) => {

@@ -140,9 +140,24 @@ function repairMessage(problems: string[]): string {
   ].join("\n");
 }
 
+/**
+ * A signal for one request that follows the caller's, and lets go of it afterwards: the openai
+ * client never removes its abort listener, so a long batch sharing one signal would keep one
+ * listener (and what it holds) per call.
+ */
+function callSignal(parent: AbortSignal | undefined): { signal: AbortSignal | undefined; done: () => void } {
+  if (!parent) return { signal: undefined, done: () => {} };
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) controller.abort(parent.reason);
+  else parent.addEventListener("abort", onAbort, { once: true });
+  return { signal: controller.signal, done: () => parent.removeEventListener("abort", onAbort) };
+}
+
 async function complete(client: ModelClient, request: StructuredRequest<z.ZodType>, conversation: Message[]) {
   for (;;) {
     const mode = client.mode;
+    const call = callSignal(request.signal);
     try {
       return await client.openai.chat.completions.create(
         {
@@ -152,7 +167,7 @@ async function complete(client: ModelClient, request: StructuredRequest<z.ZodTyp
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
           ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
         },
-        { signal: request.signal },
+        { signal: call.signal },
       );
     } catch (error) {
       // A server that does not know json_schema (or json_object) answers 400: step down one mode.
@@ -162,6 +177,8 @@ async function complete(client: ModelClient, request: StructuredRequest<z.ZodTyp
         continue;
       }
       throw error;
+    } finally {
+      call.done();
     }
   }
 }

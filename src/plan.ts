@@ -91,7 +91,7 @@ export async function planBatch(items: AsyncIterable<ReadItem>, options: PlanOpt
     let previous: Message[] | null = null;
     for (const request of articleRequests(article, options)) {
       plan.tasks++;
-      if (planned.has(request.key) || options.cache?.has(request.key)) {
+      if (planned.has(request.key) || isCached(request, article, options)) {
         plan.cacheHits++;
         continue;
       }
@@ -110,6 +110,15 @@ export async function planBatch(items: AsyncIterable<ReadItem>, options: PlanOpt
     }
   }
   return plan;
+}
+
+/** In the cache: the task itself, or for a digest of several languages, each language's part (see pipeline.ts). */
+function isCached(request: TaskRequest, article: Article, options: PlanOptions): boolean {
+  const cache = options.cache;
+  if (!cache) return false;
+  if (cache.has(request.key)) return true;
+  if (request.task !== "digest" || options.languages.length < 2) return false;
+  return options.languages.every((lang) => cache.has(digestRequest(options.context, article, { [lang]: targetFor(lang, options.variants) }).key));
 }
 
 /** Tokens of the leading messages two calls share, as OpenAI caches them: from 1,024 tokens, in 128-token steps. */

@@ -3,6 +3,7 @@
 // and retries with backoff for transient faults within a per-task attempt budget.
 // Usable as the pipeline's `limiter`; the openai client's own retries should be off (maxRetries 0).
 import { APIConnectionError, APIError, APIUserAbortError, RateLimitError } from "openai";
+import { setMaxListeners } from "node:events";
 import { InvalidAnswerError, NewsdeskError } from "./errors.ts";
 
 /** A 429 with code "insufficient_quota": retrying cannot help, the batch must stop. */
@@ -152,6 +153,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   };
 
+  // Every call in flight listens to the batch's signal: many listeners are expected.
+  if (signal) setMaxListeners(0, signal);
   signal?.addEventListener("abort", () => {
     if (pauseTimer) clearTimeout(pauseTimer);
     pauseTimer = null;
@@ -182,18 +185,24 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   };
 
+  // Additive increase: +1 after a run of successes half as long as the limit.
   const onSuccess = () => {
-    if (++successRun >= limit && limit < max) {
+    if (++successRun >= Math.ceil(limit / 2) && limit < max) {
       successRun = 0;
       setLimit(limit + 1);
     }
   };
 
-  /** Multiplicative decrease, once per round trip: 429s of calls sent before the last decrease do not count again. */
-  const onRateLimit = (startedAt: number) => {
+  /**
+   * Multiplicative decrease, at most once per episode: 429s of calls sent before the last decrease,
+   * or within one rate window (max(1 s, the wait asked for)) of it, do not halve the limit again;
+   * the pause already holds those calls back.
+   */
+  const onRateLimit = (startedAt: number, waitMs: number) => {
     successRun = 0;
-    if (startedAt >= lastDecrease) {
-      lastDecrease = Date.now();
+    const now = Date.now();
+    if (startedAt >= lastDecrease && now - lastDecrease >= Math.max(1000, waitMs)) {
+      lastDecrease = now;
       setLimit(Math.max(1, Math.floor(limit / 2)));
     }
   };
@@ -244,7 +253,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           if (Date.now() + waitMs - firstStart > patience) {
             throw new Error(`still rate-limited after ${Math.round((Date.now() - firstStart) / 1000)} s: ${(error as Error).message}`);
           }
-          onRateLimit(startedAt);
+          onRateLimit(startedAt, waitMs);
           pauseFor(waitMs);
           options.onEvent?.({ type: "rate-limited", waitMs, limit });
           isRetry = true;

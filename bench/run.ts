@@ -1,0 +1,161 @@
+// npm run bench: newsdesk against the script a user would otherwise write, on the local
+// OpenAI-compatible server with a latency and a requests-per-second limit; then newsdesk's
+// warm-cache speed and its peak memory on 10,000 articles.
+//   BENCH_ARTICLES (300), BENCH_RPS (20), BENCH_LATENCY_MS (200), BENCH_CONCURRENCY (8),
+//   BENCH_WARM (2000), BENCH_RSS_ARTICLES (10000), BENCH_SKIP (comma list: compare,warm,rss)
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { mkdtempSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { startOpenAIServer } from "../test/support/openai-server.ts";
+import { articlesJsonl, writeArticleFiles } from "../test/support/articles.ts";
+import { readArticles } from "../src/article/index.ts";
+import { runBatch } from "../src/batch.ts";
+import { Cache } from "../src/cache.ts";
+import { createModelClient } from "../src/model.ts";
+import { createPipeline, type TaskKind } from "../src/pipeline.ts";
+import { createScheduler } from "../src/scheduler.ts";
+import { loadPromptSet } from "../src/prompts.ts";
+import { defaultGlossaryPath, loadGlossary } from "../src/glossary.ts";
+import type { Article } from "../src/types.ts";
+import { naiveBatch } from "./naive.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const N = env("BENCH_ARTICLES", 300);
+const RPS = env("BENCH_RPS", 20);
+const LATENCY = env("BENCH_LATENCY_MS", 200);
+const CONCURRENCY = env("BENCH_CONCURRENCY", 8);
+const WARM = env("BENCH_WARM", 2000);
+const RSS_N = env("BENCH_RSS_ARTICLES", 10_000);
+const skip = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
+const LANGS = ["de", "en"];
+
+const tmp = (p: string) => mkdtempSync(path.join(os.tmpdir(), p));
+const fmt = (n: number, d = 2) => n.toFixed(d);
+
+function pipelineFor(url: string, cacheFile: string, tasks: TaskKind[], concurrency: number) {
+  const scheduler = createScheduler({ maxConcurrency: concurrency });
+  const client = createModelClient({ baseURL: url, maxRetries: 0, onResponseHeaders: scheduler.observeHeaders });
+  const pipeline = createPipeline({
+    client,
+    model: "test-model",
+    cache: new Cache(cacheFile),
+    languages: LANGS,
+    tasks,
+    prompts: loadPromptSet(),
+    glossary: loadGlossary(defaultGlossaryPath()),
+    limiter: scheduler.run,
+    concurrency,
+  });
+  return { pipeline, scheduler };
+}
+
+async function collect(dir: string): Promise<Article[]> {
+  const articles: Article[] = [];
+  for await (const item of readArticles([dir])) if ("article" in item) articles.push(item.article);
+  return articles;
+}
+
+async function compare() {
+  const dir = tmp("newsdesk-bench-in-");
+  writeArticleFiles(dir, N);
+  console.log(`\n## run --lang de,en: ${N} articles, server ${RPS} requests/s, ${LATENCY} ms latency, concurrency ${CONCURRENCY}`);
+  const rows: string[] = [];
+
+  {
+    const server = await startOpenAIServer({ latencyMs: LATENCY, rps: RPS });
+    const { pipeline, scheduler } = pipelineFor(server.url, path.join(tmp("newsdesk-bench-cache-"), "c.sqlite"), ["translate", "digest"], CONCURRENCY);
+    const started = Date.now();
+    const summary = await runBatch(readArticles([dir]), pipeline, { articlesInFlight: Math.max(16, 2 * CONCURRENCY) });
+    const wall = Date.now() - started;
+    const calls = server.admitted();
+    const stats = scheduler.stats();
+    rows.push(row("newsdesk", wall, calls, summary.usage.promptTokens, summary.failures.length, `${stats.rateLimited} x 429, lowest limit ${stats.minLimitSeen}`));
+    pipeline.options.cache?.close();
+    await server.close();
+  }
+  if (!skip.has("naive")) {
+    const server = await startOpenAIServer({ latencyMs: LATENCY, rps: RPS });
+    const articles = await collect(dir);
+    const result = await naiveBatch(articles, { baseURL: server.url, concurrency: CONCURRENCY, languages: LANGS, translate: true });
+    rows.push(row("naive script", result.wallMs, server.admitted(), result.promptTokens, result.failedArticles, `${server.rateLimited()} x 429`));
+    await server.close();
+  }
+  console.log("| | wall | ideal (admitted calls / R) | ratio | calls/article | prompt tokens/article | failed articles | notes |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of rows) console.log(r);
+}
+
+function row(name: string, wallMs: number, calls: number, promptTokens: number, failed: number, notes: string) {
+  const ideal = (calls / RPS) * 1000;
+  return `| ${name} | ${fmt(wallMs / 1000, 1)} s | ${fmt(ideal / 1000, 1)} s | ${fmt(wallMs / ideal)} | ${fmt(calls / N)} | ${Math.round(promptTokens / N)} | ${failed} | ${notes} |`;
+}
+
+async function warm() {
+  const dir = tmp("newsdesk-bench-warm-");
+  writeArticleFiles(dir, WARM);
+  const server = await startOpenAIServer();
+  const cacheFile = path.join(tmp("newsdesk-bench-cache-"), "c.sqlite");
+  console.log(`\n## warm cache: summarize ${WARM} articles again`);
+  {
+    const { pipeline } = pipelineFor(server.url, cacheFile, ["digest"], 16);
+    const fill = Date.now();
+    const s = await runBatch(readArticles([dir]), pipeline, { articlesInFlight: 32 });
+    console.log(`fill: ${s.done} done, ${s.usage.calls} calls in ${fmt((Date.now() - fill) / 1000, 1)} s`);
+    pipeline.options.cache?.close();
+  }
+  for (let round = 1; round <= 2; round++) {
+    const { pipeline } = pipelineFor(server.url, cacheFile, ["digest"], 16);
+    const started = Date.now();
+    const s = await runBatch(readArticles([dir]), pipeline, { articlesInFlight: 32 });
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`library round ${round}: ${s.done} articles, ${s.usage.calls} calls, ${s.usage.cacheHits} cache hits, ${Math.round(s.done / seconds)} articles/s`);
+    pipeline.options.cache?.close();
+  }
+  // The CLI end to end (process start-up included), results as JSONL to /dev/null.
+  const started = Date.now();
+  const cli = await runNode(["bin/newsdesk.js", "summarize", dir, "--jsonl", "--cache", cacheFile, "--quiet"], { OPENAI_BASE_URL: server.url, NEWSDESK_MODEL: "test-model" });
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`CLI (with start-up): exit ${cli.code}, ${fmt(seconds)} s, ${Math.round(WARM / seconds)} articles/s; ${cli.stderr.trim().split("\n").pop()}`);
+  await server.close();
+}
+
+async function rss() {
+  const work = tmp("newsdesk-bench-rss-");
+  const feed = path.join(work, "feed.jsonl");
+  writeFileSync(feed, articlesJsonl(RSS_N));
+  const server = await startOpenAIServer();
+  const rssFile = path.join(work, "rss");
+  console.log(`\n## memory: summarize ${RSS_N} articles (JSONL) --out DIR, concurrency 16`);
+  const started = Date.now();
+  const result = await runNode(
+    ["--import", path.join(ROOT, "bench/rss-preload.mjs"), "bin/newsdesk.js", "summarize", feed, "--out", path.join(work, "out"), "--cache", path.join(work, "c.sqlite"), "--concurrency", "16", "--quiet"],
+    { OPENAI_BASE_URL: server.url, NEWSDESK_RSS_FILE: rssFile },
+  );
+  const kib = Number(readFileSync(rssFile, "utf8"));
+  console.log(`exit ${result.code} in ${fmt((Date.now() - started) / 1000, 1)} s; peak RSS ${fmt(kib / 1024, 0)} MB; ${result.stderr.trim().split("\n").pop()}`);
+  await server.close();
+}
+
+function runNode(args: string[], extraEnv: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", OPENAI_API_KEY: "not-needed", ...extraEnv },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
+const total = Date.now();
+if (!skip.has("compare")) await compare();
+if (!skip.has("warm")) await warm();
+if (!skip.has("rss")) await rss();
+console.log(`\nbench finished in ${fmt((Date.now() - total) / 1000, 0)} s`);
