@@ -27,6 +27,8 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+const TOUCH_AFTER_MS = 86_400_000;
+
 export interface CacheEntry<T = unknown> { value: T; warnings: string[] }
 
 export interface CacheStats {
@@ -58,7 +60,7 @@ export class Cache {
       created INTEGER NOT NULL,
       used INTEGER NOT NULL
     )`);
-    this.getStmt = this.db.prepare("SELECT value FROM results WHERE key = ?");
+    this.getStmt = this.db.prepare("SELECT value, used FROM results WHERE key = ?");
     this.putStmt = this.db.prepare(
       "INSERT OR REPLACE INTO results (key, task, model, value, created, used) VALUES (?, ?, ?, ?, ?, ?)",
     );
@@ -66,9 +68,11 @@ export class Cache {
   }
 
   get<T>(key: string): CacheEntry<T> | undefined {
-    const row = this.getStmt.get(key) as { value: string } | undefined;
+    const row = this.getStmt.get(key) as { value: string; used: number } | undefined;
     if (!row) return undefined;
-    this.touchStmt.run(Date.now(), key);
+    // `used` drives prune; a day's precision is enough and spares a write on most hits.
+    const now = Date.now();
+    if (now - row.used > TOUCH_AFTER_MS) this.touchStmt.run(now, key);
     return JSON.parse(row.value) as CacheEntry<T>;
   }
 

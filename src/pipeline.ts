@@ -13,7 +13,7 @@ import { digestRequest, translateRequest, type TaskContext, type TaskRequest } f
 import type { GlossaryEntry } from "./glossary.ts";
 import type { Digest, Translation } from "./schemas.ts";
 import { TruncatedError } from "./errors.ts";
-import { countTokens } from "./tokens.ts";
+import { countTokens, fitsWithoutCounting } from "./tokens.ts";
 import { chunkParagraphs, joinChunks, translationBudget } from "./chunking.ts";
 
 export type TaskKind = "translate" | "digest";
@@ -147,6 +147,10 @@ function articleTokens(paragraphs: string[]): number {
   return paragraphs.reduce((sum, p) => sum + countTokens(p), 0);
 }
 
+function fits(paragraphs: string[], budget: number): boolean {
+  return fitsWithoutCounting(paragraphs, budget) || articleTokens(paragraphs) <= budget;
+}
+
 function translationChunkTokens(pipeline: Pipeline): number {
   const { options, context } = pipeline;
   return (
@@ -172,7 +176,7 @@ function combine<T>(outcomes: TaskOutcome<unknown>[], value: T): TaskOutcome<T> 
  */
 async function translateArticle(pipeline: Pipeline, article: Article, target: string): Promise<TaskOutcome<Translation>> {
   const budget = translationChunkTokens(pipeline);
-  const chunks = articleTokens(article.paragraphs) <= budget ? null : chunkParagraphs(article.paragraphs, budget, countTokens);
+  const chunks = fits(article.paragraphs, budget) ? null : chunkParagraphs(article.paragraphs, budget, countTokens);
   if (!chunks) return translatePieces(pipeline, article, target, article.paragraphs, undefined, budget, 0);
 
   const outcomes: TaskOutcome<Translation>[] = [];
@@ -224,6 +228,8 @@ async function translatePieces(
 async function digestArticle(pipeline: Pipeline, article: Article, targets: Record<string, string>): Promise<TaskOutcome<Digest>> {
   const { options, context } = pipeline;
   const keys = Object.keys(targets);
+  const whole = digestRequest(context, article, targets);
+  if (options.cache?.has(whole.key)) return runTask<Digest>(pipeline, article, whole);
   const singles = keys.length > 1 ? keys.map((k) => [k, digestRequest(context, article, { [k]: targets[k]! })] as const) : [];
   const cachedSingles = singles.map(([k, request]) => [k, options.cache?.get<Digest>(request.key)] as const);
   if (singles.length && cachedSingles.every(([, entry]) => entry)) {
@@ -238,7 +244,8 @@ async function digestArticle(pipeline: Pipeline, article: Article, targets: Reco
 
   const source = await reducedForDigest(pipeline, article);
   const outcome = combine(source.outcomes, null);
-  const result = await runTask<Digest>(pipeline, article, digestRequest(context, source.article, targets));
+  const request = source.article === article ? whole : digestRequest(context, source.article, targets);
+  const result = await runTask<Digest>(pipeline, article, request);
   for (const [k, request] of singles) {
     const prefix = `${k}: `;
     options.cache?.set(request.key, { task: "digest", model: options.model }, {
@@ -254,7 +261,7 @@ async function digestArticle(pipeline: Pipeline, article: Article, targets: Reco
 async function reducedForDigest(pipeline: Pipeline, article: Article): Promise<{ article: Article; outcomes: TaskOutcome<unknown>[] }> {
   const { options, context } = pipeline;
   const budget = (options.contextTokens ?? DEFAULT_CONTEXT_TOKENS) - PROMPT_OVERHEAD_TOKENS - (context.prompts.digest.settings.max_tokens ?? 4_000);
-  if (articleTokens(article.paragraphs) <= budget) return { article, outcomes: [] };
+  if (fits(article.paragraphs, budget)) return { article, outcomes: [] };
   const chunks = chunkParagraphs(article.paragraphs, Math.max(50, budget), countTokens);
   const outcomes = await Promise.all(
     chunks.map((chunk) =>

@@ -238,14 +238,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       try {
         result = await fn();
       } catch (error) {
-        release();
-        if (signal?.aborted) throw error;
-        const kind = classifyError(error);
+        const kind = signal?.aborted ? "abort" : classifyError(error);
         if (kind === "quota") {
+          // Before the slot is released: no waiting call may start once the quota is known to be gone.
           fatal ??= `insufficient quota: the provider says the account has no credit left (${(error as Error).message.split("\n")[0]}); stopping the batch`;
           for (const w of [...retryQueue.splice(0), ...queue.splice(0)]) w.reject(new QuotaExceededError(fatal));
+          release();
           throw new QuotaExceededError(fatal);
         }
+        release();
+        if (signal?.aborted) throw error;
         if (kind === "rate") {
           stats.rateLimited++;
           const headerWait = retryAfterMs((error as APIError).headers);

@@ -34,12 +34,12 @@ export interface TaskContext {
   glossary: GlossaryEntry[];
 }
 
-// Deriving a JSON schema from zod is slow next to a cache lookup: do it once per shape.
-const jsonSchemas = new Map<string, unknown>();
-function jsonSchemaFor(name: string, schema: z.ZodType, shapeKey: string): unknown {
-  let json = jsonSchemas.get(shapeKey);
-  if (!json) jsonSchemas.set(shapeKey, (json = jsonSchemaOf(schema, name)));
-  return json;
+// Deriving a JSON schema from zod, and hashing it, is slow next to a cache lookup: once per shape.
+const schemaHashes = new Map<string, string>();
+function schemaHashFor(name: string, schema: z.ZodType, shapeKey: string): string {
+  let hash = schemaHashes.get(shapeKey);
+  if (!hash) schemaHashes.set(shapeKey, (hash = cacheKey({ schema: jsonSchemaOf(schema, name) })));
+  return hash;
 }
 const digestSchemas = new Map<string, ReturnType<typeof digestSchema>>();
 function digestSchemaFor(keys: string[]) {
@@ -57,13 +57,13 @@ function bullets(lines: string[]): string {
   return lines.map((l) => `- ${l}`).join("\n");
 }
 
-function keyFor(task: string, prompts: Prompt[], model: string, schema: unknown, settings: unknown, messages: Message[]) {
+function keyFor(task: string, prompts: Prompt[], model: string, schemaHash: string, settings: unknown, messages: Message[]) {
   return cacheKey({
     task,
     code: CODE_VERSION,
     templates: prompts.map((p) => p.hash),
     model,
-    schema,
+    schema: schemaHash,
     settings,
     input: messages,
   });
@@ -93,7 +93,7 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
   const request: TaskRequest<typeof TranslationSchema> = {
     task: "translate",
     label: `translate ${target}`,
-    key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, jsonSchemaFor(schemaName, TranslationSchema, "translation"), settings, messages),
+    key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, schemaHashFor(schemaName, TranslationSchema, "translation"), settings, messages),
     messages,
     schema: TranslationSchema,
     schemaName,
@@ -137,7 +137,7 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
   const request: TaskRequest<typeof schema> = {
     task: "digest",
     label: `digest ${keys.join(",")}`,
-    key: keyFor("digest", [prompts.house, prompts.digest], ctx.model, jsonSchemaFor(schemaName, schema, `digest:${keys.join(",")}`), settings, messages),
+    key: keyFor("digest", [prompts.house, prompts.digest], ctx.model, schemaHashFor(schemaName, schema, `digest:${keys.join(",")}`), settings, messages),
     messages,
     schema,
     schemaName,

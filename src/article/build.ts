@@ -44,25 +44,25 @@ export function normaliseLang(value: unknown): string | null {
 }
 
 function words(text: string): number {
-  return text.split(/\s+/).filter((w) => /\p{L}/u.test(w)).length;
+  return (text.match(/\S*\p{L}\S*/gu) ?? []).length;
 }
 
 function sentences(text: string): number {
   return (text.match(/[.!?…。](?=["'”’»«)\]]*(?:\s|$))/g) ?? []).length;
 }
 
-/** Why `body` is not an article, or null when it reads like one. */
-export function refusal(body: string): string | null {
+/** Why `body` is not an article, or null when it reads like one. `detected`: its language, if known. */
+export function refusal(body: string, detected: string | null = detectLanguage(body)): string | null {
   const chars = body.replace(/\s+/g, "");
-  const letters = (chars.match(/\p{L}/gu) ?? []).length;
-  const tokens = body.split(/\s+/).filter(Boolean).length;
+  const letters = chars.replace(/\P{L}+/gu, "").length;
+  const tokens = (body.match(/\S+/g) ?? []).length;
   if (chars.length > 0 && letters / chars.length < 0.5) return "not natural language text";
   if (tokens > 0 && chars.length / tokens > 20) return "not natural language text"; // base64, hashes
   const n = words(body);
   if (n < MIN_WORDS) return `too short to be an article (${n} ${n === 1 ? "word" : "words"})`;
   const s = sentences(body);
   if (s < MIN_SENTENCES) return `too short to be an article (${s} ${s === 1 ? "sentence" : "sentences"})`;
-  if (detectLanguage(body) === null) return "not natural language text";
+  if (detected === null) return "not natural language text";
   return null;
 }
 
@@ -73,14 +73,12 @@ export function buildArticle(draft: Draft, source: { path: string; line?: number
   if (paragraphs.length === 0) throw fail(title ? "no article text" : "empty file");
   if (!title) throw fail("no title found");
   const body = paragraphs.join("\n\n");
-  const why = refusal(body);
+  // Language detection is the costliest step of reading an article: once per article.
+  const detected = detectLanguage(body);
+  const why = refusal(body, detected);
   if (why) throw fail(why);
 
-  const lang =
-    normaliseLang(options.sourceLang) ??
-    normaliseLang(draft.lang) ??
-    detectLanguage(`${title}\n\n${body}`) ??
-    detectLanguage(body);
+  const lang = normaliseLang(options.sourceLang) ?? normaliseLang(draft.lang) ?? detected;
   if (!lang) throw fail("not natural language text");
 
   return {

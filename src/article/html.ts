@@ -1,13 +1,26 @@
 // HTML pages: main text via Readability over a linkedom DOM; title, date, URL and language from metadata.
-import { Readability } from "@mozilla/readability";
-import { parseHTML } from "linkedom";
+import { createRequire } from "node:module";
+import type { Readability as ReadabilityClass } from "@mozilla/readability";
+import type { parseHTML as ParseHTML } from "linkedom";
 import type { Article } from "../types.ts";
 import { buildArticle } from "./build.ts";
 import { cleanParagraphs, tidy } from "./clean.ts";
 import { normaliseDate } from "./dates.ts";
 import type { WireOptions } from "./wire-text.ts";
 
-type Doc = ReturnType<typeof parseHTML>["document"];
+// The DOM and Readability (~25 MB) are loaded with the first HTML page, not at start-up.
+const require = createRequire(import.meta.url);
+let dom: { parseHTML: typeof ParseHTML; Readability: typeof ReadabilityClass } | undefined;
+function htmlTools() {
+  dom ??= {
+    parseHTML: (require("linkedom") as { parseHTML: typeof ParseHTML }).parseHTML,
+    Readability: (require("@mozilla/readability") as { Readability: typeof ReadabilityClass }).Readability,
+  };
+  return dom;
+}
+const parseHTML: typeof ParseHTML = (html) => htmlTools().parseHTML(html);
+
+type Doc = ReturnType<typeof ParseHTML>["document"];
 
 function meta(doc: Doc, ...keys: string[]): string | null {
   for (const key of keys) {
@@ -79,7 +92,7 @@ export function parseHtml(input: string, source: { path: string; line?: number }
   let paragraphs: string[] = [];
   let readabilityTitle: string | null = null;
   try {
-    const result = new Readability(doc as unknown as Document, { charThreshold: 200 }).parse();
+    const result = new (htmlTools().Readability)(doc as unknown as Document, { charThreshold: 200 }).parse();
     if (result?.content) paragraphs = paragraphsOf(result.content);
     readabilityTitle = result?.title ? tidy(result.title) : null;
     published ??= result?.publishedTime ?? null;
