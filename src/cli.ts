@@ -9,11 +9,11 @@ import { createPipeline, type TaskKind } from "./pipeline.ts";
 import { loadPromptSet } from "./prompts.ts";
 import { readArticles, type ReadOptions } from "./article/index.ts";
 import { runBatch, type BatchSummary } from "./batch.ts";
-import { writeResultFiles } from "./output/files.ts";
+import { removeStaleTempFiles, writeResultFiles } from "./output/files.ts";
 import { articleMarkdown, translationMarkdown } from "./output/markdown.ts";
 import { defaultGlossaryPath, loadGlossary } from "./glossary.ts";
 import { loadLayout, renderNewsletter, type NewsletterItem } from "./newsletter/index.ts";
-import type { ArticleResult } from "./types.ts";
+import type { Article, ArticleResult } from "./types.ts";
 import { batchReport, formatPlan, formatUsageLine } from "./report.ts";
 import { createScheduler, type Scheduler } from "./scheduler.ts";
 import { createProgress, progressMode } from "./progress.ts";
@@ -36,6 +36,9 @@ interface CommonFlags {
   prices?: string;
   report?: string;
   dryRun?: boolean;
+  debrisFile?: string;
+  chunkTokens?: number;
+  contextTokens?: number;
 }
 
 const EXIT_OK = 0;
@@ -68,12 +71,25 @@ function withCommonOptions(command: Command): Command {
     .option("--variant <codes>", "regional variants, e.g. de-CH, de-DE, en-GB, en-US", languageList)
     .option("--source-lang <code>", "language of the articles, instead of detecting it")
     .option("--max-bytes <n>", "largest input file read", positiveInt)
+    .option("--debris-file <file>", "more navigation debris to drop, one line per entry (added to the shipped list)")
+    .option("--context-tokens <n>", "the model's context window, for splitting long articles (default 128000)", positiveInt)
+    .option("--chunk-tokens <n>", "article tokens per translation call (default: from the context window and the prompt's max_tokens)", positiveInt)
     .addOption(new Option("--concurrency <n>", "model calls at once").default(8).argParser(positiveInt))
     .addOption(new Option("--repairs <n>", "repair retries for an invalid answer").default(2).argParser(positiveInt))
     .option("--dry-run", "plan only: count calls, tokens and cost (cache hits included); no model call, no server needed")
     .option("--prices <file>", "price table JSON (model -> USD per million input, cachedInput, output tokens) over the shipped one; also $NEWSDESK_PRICES")
     .option("--report <file>", "write the batch summary (counts, usage, cost, failures) as JSON to this file")
     .option("-q, --quiet", "no progress on stderr");
+}
+
+function readOptionsFor(flags: CommonFlags): ReadOptions {
+  return { sourceLang: flags.sourceLang, maxBytes: flags.maxBytes, debrisFile: flags.debrisFile };
+}
+
+/** The shipped glossary unless --glossary names another or --no-glossary turns it off. */
+function glossaryFor(flags: CommonFlags) {
+  if (flags.glossary === false) return [];
+  return loadGlossary(typeof flags.glossary === "string" ? flags.glossary : defaultGlossaryPath());
 }
 
 class Session {
@@ -95,7 +111,6 @@ class Session {
       onResponseHeaders: scheduler.observeHeaders,
     });
     this.cache = this.flags.cache === false ? null : new Cache(typeof this.flags.cache === "string" ? this.flags.cache : defaultCachePath());
-    const glossaryFile = this.flags.glossary === false ? null : typeof this.flags.glossary === "string" ? this.flags.glossary : defaultGlossaryPath();
     return createPipeline({
       client,
       model: config.model,
@@ -104,16 +119,14 @@ class Session {
       variants: this.flags.variant,
       tasks,
       prompts: loadPromptSet(this.flags.prompts),
-      glossary: glossaryFile ? loadGlossary(glossaryFile) : [],
+      glossary: glossaryFor(this.flags),
       repairs: this.flags.repairs,
+      contextTokens: this.flags.contextTokens,
+      chunkTokens: this.flags.chunkTokens,
       limiter: scheduler.run,
       signal: this.controller.signal,
       concurrency: this.flags.concurrency,
     });
-  }
-
-  readOptions(): ReadOptions {
-    return { sourceLang: this.flags.sourceLang, maxBytes: this.flags.maxBytes };
   }
 
   /** Ctrl-C: cancel what is in flight, keep what is finished. */
@@ -164,10 +177,9 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
   const cacheFile = flags.cache === false ? null : typeof flags.cache === "string" ? flags.cache : defaultCachePath();
   const cache = cacheFile && existsSync(cacheFile) ? new Cache(cacheFile) : null;
   try {
-    const glossaryFile = flags.glossary === false ? null : typeof flags.glossary === "string" ? flags.glossary : defaultGlossaryPath();
     const model = modelName(flags);
-    const plan = await planBatch(readArticles(inputs, { sourceLang: flags.sourceLang, maxBytes: flags.maxBytes }), {
-      context: { prompts: loadPromptSet(flags.prompts), model, glossary: glossaryFile ? loadGlossary(glossaryFile) : [] },
+    const plan = await planBatch(readArticles(inputs, readOptionsFor(flags)), {
+      context: { prompts: loadPromptSet(flags.prompts), model, glossary: glossaryFor(flags) },
       cache,
       languages,
       variants: flags.variant,
@@ -189,7 +201,8 @@ async function runArticles(
   flags: CommonFlags,
   languages: string[],
   tasks: TaskKind[],
-  onResult: (result: ArticleResult) => void,
+  onResult: (result: ArticleResult, article: Article) => void,
+  onArticle?: (article: Article) => void,
 ): Promise<number> {
   if (flags.dryRun) return planArticles(inputs, flags, languages, tasks);
   const started = Date.now();
@@ -199,14 +212,17 @@ async function runArticles(
   try {
     const pipeline = session.pipeline(languages, tasks);
     session.trapInterrupt();
-    const summary = await runBatch(readArticles(inputs, session.readOptions()), pipeline, {
+    const summary = await runBatch(readArticles(inputs, readOptionsFor(flags)), pipeline, {
       signal: session.controller.signal,
       // Enough articles open that every call slot has work while some articles wait on rate limits.
       articlesInFlight: Math.max(16, 2 * flags.concurrency),
-      onArticle: () => progress.read(),
+      onArticle: (article) => {
+        onArticle?.(article);
+        progress.read();
+      },
       onInputEnd: () => progress.inputDone(),
-      onResult: (result) => {
-        onResult(result);
+      onResult: (result, article) => {
+        onResult(result, article);
         progress.finished(true);
       },
       onFailure: (f) => {
@@ -229,6 +245,7 @@ async function runArticles(
 }
 
 function outputResult(options: { out?: string; jsonl?: boolean }, languages: string[]) {
+  if (options.out) removeStaleTempFiles(options.out);
   return (result: ArticleResult) => {
     if (options.out) writeResultFiles(options.out, result);
     else if (options.jsonl) process.stdout.write(JSON.stringify(result) + "\n");
@@ -297,12 +314,15 @@ export function buildProgram(): Command {
     const [lang] = languageList(options.lang);
     // A broken layout fails before any model call is paid for.
     loadLayout(options.format, options.template);
+    // Results arrive as they finish; --order input needs the order they were read in.
+    const readOrder = new Map<Article, number>();
     const items: { item: NewsletterItem; index: number }[] = [];
-    let index = 0;
-    const code = await runArticles(inputs, options, [lang!], ["digest"], (result) => {
+    const code = await runArticles(inputs, options, [lang!], ["digest"], (result, article) => {
       const version = result.languages[lang!]!;
+      const index = readOrder.get(article)!;
+      readOrder.delete(article);
       items.push({
-        index: index++,
+        index,
         item: {
           id: result.id,
           headline: version.snippet!.headline,
@@ -313,8 +333,9 @@ export function buildProgram(): Command {
           url: result.source.url,
         },
       });
-    });
+    }, (article) => readOrder.set(article, readOrder.size));
     if (items.length > 0) {
+      items.sort((a, b) => a.index - b.index);
       process.stdout.write(
         renderNewsletter(items.map((i) => i.item), {
           format: options.format,

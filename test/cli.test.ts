@@ -129,6 +129,20 @@ describe("configuration and errors", () => {
     expect(server.requests.length).toBe(previous);
   });
 
+  it("drops the desk's own debris lines with --debris-file", async () => {
+    const dir = tempDir();
+    const story = path.join(dir, "story.txt");
+    writeFileSync(story, readFileSync(path.join(ROOT, SEED), "utf8").replace("Zurück zu Live Feed", "Zurück zu Live Feed\nInserat: Muster Treuhand AG"));
+    const debris = path.join(dir, "debris.txt");
+    writeFileSync(debris, "# our site's furniture\nInserat: Muster Treuhand AG\n");
+    const promptOf = () => server.requests.at(-1)!.messages.map((m) => m.content).join("\n");
+    await runCli(["summarize", story, "--jsonl", "--no-cache"], { env: env() });
+    expect(promptOf()).toContain("Inserat: Muster Treuhand AG");
+    await runCli(["summarize", story, "--jsonl", "--no-cache", "--debris-file", debris], { env: env() });
+    expect(promptOf()).not.toContain("Inserat: Muster Treuhand AG");
+    expect(promptOf()).not.toContain("Zurück zu Live Feed");
+  });
+
   it("shows help right away", async () => {
     const result = await runCli(["--help"]);
     expect(result.code).toBe(0);

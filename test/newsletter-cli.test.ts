@@ -94,6 +94,20 @@ describe("newsdesk newsletter", () => {
     expect(result.stdout.match(/^### /gm)).toHaveLength(1);
   });
 
+  it("--order input keeps the order the articles were read in, whatever finishes first", async () => {
+    const dir = tempDir();
+    const titles = ["Alpha tunnel reopens", "Bravo bridge closes", "Charlie station opens"];
+    writeFileSync(path.join(dir, "feed.jsonl"), titles.map((t, i) => STORY(t, { published: `2024-05-1${i}` })).join("\n") + "\n");
+    // The first article's digest is the slowest, so it finishes last.
+    server.setHandler((body) => (describeRequest(body).title.startsWith("Alpha") ? { delayMs: 400, then: fakeModel(body) } : fakeModel(body)));
+    const layout = path.join(dir, "layout.md");
+    writeFileSync(layout, "<!-- block: section -->\n{{items}}\n<!-- block: item -->\n{{id}}\n<!-- block: point -->\n{{text}}\n<!-- block: link -->\n{{text}}\n");
+    const input = await runCli(["newsletter", dir, "--lang", "en", "--order", "input", "--template", layout, "--no-cache"], { env: env() });
+    expect(input.stdout.trim().split(/\n+/).map((l) => l.split("-")[0])).toEqual(["alpha", "bravo", "charlie"]);
+    const newest = await runCli(["newsletter", dir, "--lang", "en", "--template", layout, "--no-cache"], { env: env() });
+    expect(newest.stdout.trim().split(/\n+/).map((l) => l.split("-")[0])).toEqual(["charlie", "bravo", "alpha"]);
+  });
+
   it("uses a custom layout, and refuses one with an unknown variable before any call", async () => {
     const dir = tempDir();
     const good = path.join(dir, "layout.md");

@@ -2,7 +2,7 @@
 // Ctrl-C stops cleanly, and two processes share one cache file at once.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { startOpenAIServer, type TestServer } from "./support/openai-server.ts";
@@ -82,7 +82,23 @@ describe("resume", () => {
     const files = jsonFiles(out);
     expect(files).toHaveLength(40);
     for (const f of files) expect(() => JSON.parse(readFileSync(path.join(out, f), "utf8"))).not.toThrow();
+    // A temp file the killed run may have left behind is cleaned up by the rerun.
+    expect(readdirSync(out).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   }, 40_000);
+
+  it("the rerun removes temp files of a killed writer, and leaves other files alone", async () => {
+    const out = tempDir();
+    const dead = spawn(process.execPath, ["-e", ""]);
+    await new Promise((r) => dead.on("close", r));
+    writeFileSync(path.join(out, `story.json.${dead.pid}.abc123.tmp`), '{"half": ');
+    writeFileSync(path.join(out, "notes.txt"), "mine");
+    const dir = tempDir();
+    writeArticleFiles(dir, 1);
+    const result = await runCli(["summarize", dir, "--out", out, "--no-cache"], { env: env() });
+    expect(result.code).toBe(0);
+    expect(readdirSync(out).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(readdirSync(out)).toContain("notes.txt");
+  });
 
   it("Ctrl-C stops cleanly: requests cancelled, finished work kept, a summary printed", async () => {
     const dir = tempDir();

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ArticleResult } from "../types.ts";
 import { articleMarkdown } from "./markdown.ts";
@@ -9,6 +9,36 @@ export function writeFileAtomic(file: string, text: string): void {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   writeFileSync(temp, text);
   renameSync(temp, file);
+}
+
+const TEMP_FILE = /\.(\d+)\.[a-z0-9]+\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Temp files left in `dir` by a writer that was killed (its process is gone). Returns how many were removed. */
+export function removeStaleTempFiles(dir: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const match = TEMP_FILE.exec(name);
+    if (match && !processAlive(Number(match[1]))) {
+      rmSync(path.join(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }
 
 /** A name safe inside the output folder; ids are made safe at parse time, this is the second lock. */
