@@ -227,7 +227,7 @@ async function runArticles(
       },
       onFailure: (f) => {
         if (f.kind === "article") progress.finished(false);
-        log(flags, `newsdesk: failed ${f.source}: ${f.reason}`);
+        if (!flags.quiet) progress.log(`newsdesk: failed ${f.source}: ${f.reason}`);
       },
     });
     progress.stop();

@@ -12,6 +12,8 @@ export interface Progress {
   inputDone(): void;
   /** An article finished (ok) or failed. */
   finished(ok: boolean): void;
+  /** A message line (e.g. a failure) that must not tear the bar apart. */
+  log(line: string): void;
   stop(): void;
 }
 
@@ -56,7 +58,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const now = options.now ?? Date.now;
   const stream = options.stream ?? process.stderr;
   const c: Counts = { read: 0, done: 0, failed: 0, inputDone: false, started: now() };
-  if (options.mode === "none") return { read() {}, inputDone() {}, finished() {}, stop() {} };
+  if (options.mode === "none") return { read() {}, inputDone() {}, finished() {}, log() {}, stop() {} };
 
   if (options.mode === "bar") {
     const bar = new cliProgress.SingleBar(
@@ -80,6 +82,9 @@ export function createProgress(options: ProgressOptions): Progress {
       read() { c.read++; update(); },
       inputDone() { c.inputDone = true; update(); },
       finished(ok) { if (ok) c.done++; else c.failed++; update(); },
+      // Writing under a live bar garbles it (cli-progress redraws in place): the bar counts the
+      // failures, and the closing report names each one.
+      log() {},
       stop() {
         if (stopped) return;
         stopped = true;
@@ -113,6 +118,7 @@ export function createProgress(options: ProgressOptions): Progress {
     read() { c.read++; },
     inputDone() { c.inputDone = true; },
     finished(ok) { if (ok) c.done++; else c.failed++; maybeLine(); },
+    log(text) { stream.write(text + "\n"); },
     stop() { clearInterval(timer); },
   };
 }
