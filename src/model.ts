@@ -72,8 +72,18 @@ export interface StructuredResult<T> {
   attempts: number;
 }
 
+// Converting zod to JSON schema allocates a lot; a batch asks for the same few shapes again and again.
+const responseFormats = new WeakMap<z.ZodType, Map<string, ReturnType<typeof zodResponseFormat>>>();
+function responseFormatOf(schema: z.ZodType, name: string) {
+  let byName = responseFormats.get(schema);
+  if (!byName) responseFormats.set(schema, (byName = new Map()));
+  let format = byName.get(name);
+  if (!format) byName.set(name, (format = zodResponseFormat(schema, name)));
+  return format;
+}
+
 export function jsonSchemaOf(schema: z.ZodType, name: string) {
-  return zodResponseFormat(schema, name).json_schema;
+  return responseFormatOf(schema, name).json_schema;
 }
 
 export async function requestStructured<S extends z.ZodType>(
@@ -184,7 +194,7 @@ async function complete(client: ModelClient, request: StructuredRequest<z.ZodTyp
 }
 
 function responseFormat(mode: OutputMode, request: StructuredRequest<z.ZodType>) {
-  if (mode === "json_schema") return { response_format: zodResponseFormat(request.schema, request.schemaName) };
+  if (mode === "json_schema") return { response_format: responseFormatOf(request.schema, request.schemaName) };
   if (mode === "json_object") return { response_format: { type: "json_object" } };
   return {};
 }

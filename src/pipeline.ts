@@ -229,7 +229,8 @@ async function digestArticle(pipeline: Pipeline, article: Article, targets: Reco
   const { options, context } = pipeline;
   const keys = Object.keys(targets);
   const whole = digestRequest(context, article, targets);
-  if (options.cache?.has(whole.key)) return runTask<Digest>(pipeline, article, whole);
+  const hit = cachedOutcome<Digest>(pipeline, article, whole);
+  if (hit) return hit;
   const singles = keys.length > 1 ? keys.map((k) => [k, digestRequest(context, article, { [k]: targets[k]! })] as const) : [];
   const cachedSingles = singles.map(([k, request]) => [k, options.cache?.get<Digest>(request.key)] as const);
   if (singles.length && cachedSingles.every(([, entry]) => entry)) {
@@ -276,13 +277,17 @@ async function reducedForDigest(pipeline: Pipeline, article: Article): Promise<{
 }
 
 /** Cache first; identical work already in flight is shared (single-flight on the cache key). */
+function cachedOutcome<T>(pipeline: Pipeline, article: Article, request: TaskRequest<z.ZodType>): TaskOutcome<T> | undefined {
+  const cached = pipeline.options.cache?.get<T>(request.key);
+  if (!cached) return undefined;
+  pipeline.options.onTask?.({ article, label: request.label, cached: true });
+  return { value: cached.value, warnings: cached.warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
+}
+
 function runTask<T>(pipeline: Pipeline, article: Article, request: TaskRequest<z.ZodType>): Promise<TaskOutcome<T>> {
   const { options } = pipeline;
-  const cached = options.cache?.get<T>(request.key);
-  if (cached) {
-    options.onTask?.({ article, label: request.label, cached: true });
-    return Promise.resolve({ value: cached.value, warnings: cached.warnings, usage: { ...emptyUsage(), cacheHits: 1 } });
-  }
+  const cached = cachedOutcome<T>(pipeline, article, request);
+  if (cached) return Promise.resolve(cached);
   const running = pipeline.inFlight.get(request.key);
   if (running) {
     return running.then((outcome) => ({ ...outcome, usage: { ...emptyUsage(), cacheHits: 1 } })) as Promise<TaskOutcome<T>>;

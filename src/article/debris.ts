@@ -40,6 +40,12 @@ export function loadDebris(debrisFile?: string): Set<string> {
   return set;
 }
 
+const longestEntry = new WeakMap<Set<string>, number>();
+
 export function isDebris(line: string, debris: Set<string>): boolean {
+  // Most lines are paragraphs, far longer than any debris entry: skip normalising them.
+  let longest = longestEntry.get(debris);
+  if (longest === undefined) longestEntry.set(debris, (longest = Math.max(0, ...[...debris].map((e) => e.length))));
+  if (line.length > 2 * longest + 16) return false;
   return debris.has(debrisKey(line));
 }
