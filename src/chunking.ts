@@ -153,6 +153,11 @@ export function joinChunks(chunks: Chunk[], translated: string[][]): string[] {
 /** Output tokens per input token when translating (German runs ~1.3x English). */
 export const TRANSLATION_RATIO = 1.3;
 
+/** The context window assumed when none is configured (current OpenAI models). */
+export const DEFAULT_CONTEXT_TOKENS = 128_000;
+/** Room for the house and task instructions around the article. */
+export const PROMPT_OVERHEAD_TOKENS = 1_500;
+
 /**
  * Token budget for the article text of one translation call. The answer (~1.3x the input) must fit
  * in maxOutputTokens, and instructions + input + answer must fit in the context window; 10% is

@@ -13,13 +13,17 @@ export function countTokens(text: string): number {
   return counter(text);
 }
 
+export function paragraphTokens(paragraphs: string[]): number {
+  return paragraphs.reduce((sum, p) => sum + countTokens(p), 0);
+}
+
 /**
- * Whether a text certainly fits in `budget` tokens without counting: a token of o200k covers at
- * least one character for the Latin-script text newsdesk handles, so text no longer than the
- * budget fits.
+ * Whether paragraphs fit in `budget` tokens. Counting is skipped when they certainly fit: a token
+ * of o200k covers at least one character of the Latin-script text newsdesk handles, so text no
+ * longer than the budget fits (and most articles never load the tokenizer).
  */
-export function fitsWithoutCounting(texts: string[], budget: number): boolean {
+export function fitsInTokens(paragraphs: string[], budget: number): boolean {
   let chars = 0;
-  for (const text of texts) chars += text.length;
-  return chars <= budget;
+  for (const text of paragraphs) chars += text.length;
+  return chars <= budget || paragraphTokens(paragraphs) <= budget;
 }

@@ -1,0 +1,66 @@
+// The digest of an article: one call for every language, each language's part also cached on
+// its own; articles too long for one call are digested from their chunks' digests.
+import type { Article } from "./types.ts";
+import { addUsage, emptyUsage } from "./types.ts";
+import type { Pipeline } from "./pipeline.ts";
+import type { Digest } from "./schemas.ts";
+import { digestRequest } from "./tasks.ts";
+import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs } from "./chunking.ts";
+import { countTokens, fitsInTokens } from "./tokens.ts";
+import { cachedOutcome, combine, runTask, type TaskOutcome } from "./run-task.ts";
+
+/**
+ * One digest call for all languages. Each language's part is also cached under the key of a
+ * digest for that language alone, so `newsletter --lang de` after `summarize --lang de,en` is free.
+ * An article too long for one call is digested in chunks first (map), then from those (reduce).
+ */
+export async function digestArticle(pipeline: Pipeline, article: Article, targets: Record<string, string>): Promise<TaskOutcome<Digest>> {
+  const { options, context } = pipeline;
+  const keys = Object.keys(targets);
+  const whole = digestRequest(context, article, targets);
+  const hit = cachedOutcome<Digest>(pipeline, article, whole);
+  if (hit) return hit;
+  const singles = keys.length > 1 ? keys.map((k) => [k, digestRequest(context, article, { [k]: targets[k]! })] as const) : [];
+  const cachedSingles = singles.map(([k, request]) => [k, options.cache?.get<Digest>(request.key)] as const);
+  if (singles.length && cachedSingles.every(([, entry]) => entry)) {
+    const value: Digest = {};
+    const warnings: string[] = [];
+    for (const [k, entry] of cachedSingles) {
+      value[k] = entry!.value[k]!;
+      warnings.push(...entry!.warnings);
+    }
+    return { value, warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
+  }
+
+  const source = await reducedForDigest(pipeline, article);
+  const outcome = combine(source.outcomes, null);
+  const request = source.article === article ? whole : digestRequest(context, source.article, targets);
+  const result = await runTask<Digest>(pipeline, article, request);
+  for (const [k, request] of singles) {
+    const prefix = `${k}: `;
+    options.cache?.set(request.key, { task: "digest", model: options.model }, {
+      value: { [k]: result.value[k]! },
+      warnings: result.warnings.filter((w) => w.startsWith(prefix)),
+    });
+  }
+  addUsage(outcome.usage, result.usage);
+  return { value: result.value, usage: outcome.usage, warnings: [...outcome.warnings, ...result.warnings] };
+}
+
+/** The article itself when it fits one digest call, else an article made of its chunks' digests. */
+async function reducedForDigest(pipeline: Pipeline, article: Article): Promise<{ article: Article; outcomes: TaskOutcome<unknown>[] }> {
+  const { options, context } = pipeline;
+  const budget = (options.contextTokens ?? DEFAULT_CONTEXT_TOKENS) - PROMPT_OVERHEAD_TOKENS - (context.prompts.digest.settings.max_tokens ?? 4_000);
+  if (fitsInTokens(article.paragraphs, budget)) return { article, outcomes: [] };
+  const chunks = chunkParagraphs(article.paragraphs, Math.max(50, budget), countTokens);
+  const outcomes = await Promise.all(
+    chunks.map((chunk) =>
+      runTask<Digest>(pipeline, article, digestRequest(context, { ...article, paragraphs: chunk.paragraphs }, { [article.lang]: article.lang })),
+    ),
+  );
+  const paragraphs = outcomes.map((o) => {
+    const part = o.value[article.lang]!;
+    return [part.summary, ...part.keyPoints].join(" ");
+  });
+  return { article: { ...article, paragraphs }, outcomes };
+}

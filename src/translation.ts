@@ -1,0 +1,76 @@
+// Translations of whole articles: one call when the article fits, paragraph-aligned chunks in
+// order when it does not, smaller pieces when an answer comes back truncated.
+import type { Article } from "./types.ts";
+import type { Pipeline } from "./pipeline.ts";
+import type { Translation } from "./schemas.ts";
+import { translateRequest } from "./tasks.ts";
+import { TruncatedError } from "./errors.ts";
+import { countTokens, fitsInTokens, paragraphTokens } from "./tokens.ts";
+import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, joinChunks, translationBudget } from "./chunking.ts";
+import { combine, runTask, type TaskOutcome } from "./run-task.ts";
+
+/** How often a truncated translation is split again before the article fails. */
+const MAX_SPLITS = 4;
+
+function translationChunkTokens(pipeline: Pipeline): number {
+  const { options, context } = pipeline;
+  return (
+    options.chunkTokens ??
+    translationBudget({
+      contextTokens: options.contextTokens ?? DEFAULT_CONTEXT_TOKENS,
+      maxOutputTokens: context.prompts.translate.settings.max_tokens ?? 16_000,
+      overheadTokens: PROMPT_OVERHEAD_TOKENS,
+    })
+  );
+}
+
+/**
+ * The whole article in one call when it fits the budget; otherwise paragraph-aligned chunks in
+ * order, each told how the previous one ended, so terms stay the same. A truncated answer
+ * (finish_reason "length") is retried in smaller pieces rather than failing.
+ */
+export async function translateArticle(pipeline: Pipeline, article: Article, target: string): Promise<TaskOutcome<Translation>> {
+  const budget = translationChunkTokens(pipeline);
+  const chunks = fitsInTokens(article.paragraphs, budget) ? null : chunkParagraphs(article.paragraphs, budget, countTokens);
+  if (!chunks) return translatePieces(pipeline, article, target, article.paragraphs, undefined, budget, 0);
+
+  const outcomes: TaskOutcome<Translation>[] = [];
+  let context: string | undefined;
+  for (const chunk of chunks) {
+    const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, context, budget, 0);
+    outcomes.push(outcome);
+    context = outcome.value.paragraphs.at(-1);
+  }
+  const paragraphs = joinChunks(chunks, outcomes.map((o) => o.value.paragraphs));
+  return combine(outcomes, { title: outcomes[0]!.value.title, paragraphs });
+}
+
+async function translatePieces(
+  pipeline: Pipeline,
+  article: Article,
+  target: string,
+  pieces: string[],
+  context: string | undefined,
+  budget: number,
+  splits: number,
+): Promise<TaskOutcome<Translation>> {
+  const whole = pieces === article.paragraphs;
+  const request = translateRequest(pipeline.context, article, target, whole ? undefined : { paragraphs: pieces, context });
+  try {
+    return await runTask<Translation>(pipeline, article, request);
+  } catch (error) {
+    if (!(error instanceof TruncatedError) || splits >= MAX_SPLITS) throw error;
+    const smaller = Math.max(50, Math.floor(Math.min(budget, paragraphTokens(pieces)) / 2));
+    const chunks = chunkParagraphs(pieces, smaller, countTokens);
+    if (chunks.length < 2) throw error;
+    const outcomes: TaskOutcome<Translation>[] = [];
+    let previous = context;
+    for (const chunk of chunks) {
+      const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, previous, smaller, splits + 1);
+      outcomes.push(outcome);
+      previous = outcome.value.paragraphs.at(-1);
+    }
+    const paragraphs = joinChunks(chunks, outcomes.map((o) => o.value.paragraphs));
+    return combine(outcomes, { title: outcomes[0]!.value.title, paragraphs });
+  }
+}
