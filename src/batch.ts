@@ -4,7 +4,7 @@ import type { ReadItem } from "./article/index.ts";
 import type { Article, ArticleResult, Usage } from "./types.ts";
 import { addUsage, emptyUsage } from "./types.ts";
 import { processArticle, type Pipeline } from "./pipeline.ts";
-import { describeError } from "./errors.ts";
+import { describeError, usageOf } from "./errors.ts";
 import { QuotaExceededError } from "./scheduler.ts";
 
 export interface Failure {
@@ -77,6 +77,8 @@ export async function runBatch(items: AsyncIterable<ReadItem>, pipeline: Pipelin
         await hooks.onResult?.(result, article);
       })
       .catch((error: unknown) => {
+        // Calls paid for before the article failed still count.
+        addUsage(summary.usage, usageOf(error) ?? emptyUsage());
         if (hooks.signal?.aborted) {
           summary.interrupted = true;
           summary.cancelled++;

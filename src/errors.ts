@@ -1,4 +1,5 @@
 // Typed errors, so the CLI and library users can tell what went wrong without parsing text.
+import type { Usage } from "./types.ts";
 
 export class NewsdeskError extends Error {
   override name = "NewsdeskError";
@@ -25,6 +26,21 @@ export class InvalidAnswerError extends NewsdeskError {
   constructor(message: string, readonly problems: string[]) {
     super(message);
   }
+}
+
+/**
+ * Keeps what a failed task or article already used (calls, tokens) on the error, so that usage and
+ * cost reports count calls that were paid for even when the work failed.
+ */
+export function withUsage<E>(error: E, usage: Usage): E {
+  if (error && typeof error === "object") {
+    Object.defineProperty(error, "usage", { value: usage, configurable: true, writable: true, enumerable: false });
+  }
+  return error;
+}
+
+export function usageOf(error: unknown): Usage | undefined {
+  return error && typeof error === "object" ? (error as { usage?: Usage }).usage : undefined;
 }
 
 /** Removes the API key (and anything shaped like one) from text that may be shown or stored. */

@@ -6,7 +6,7 @@ import { zodResponseFormat } from "openai/helpers/zod";
 import type { z } from "zod";
 import type { Message } from "./prompts.ts";
 import { emptyUsage, type Usage } from "./types.ts";
-import { InvalidAnswerError, RefusalError, TruncatedError } from "./errors.ts";
+import { InvalidAnswerError, RefusalError, TruncatedError, withUsage } from "./errors.ts";
 
 /** How the answer's shape is asked for; a server that rejects one mode gets the next. */
 export type OutputMode = "json_schema" | "json_object" | "text";
@@ -91,6 +91,19 @@ export async function requestStructured<S extends z.ZodType>(
   request: StructuredRequest<S>,
 ): Promise<StructuredResult<z.infer<S>>> {
   const usage = emptyUsage();
+  try {
+    return await repairLoop(client, request, usage);
+  } catch (error) {
+    throw withUsage(error, usage);
+  }
+}
+
+/** Asks, validates, and asks again with the problems named, until an answer holds or the repairs run out. */
+async function repairLoop<S extends z.ZodType>(
+  client: ModelClient,
+  request: StructuredRequest<S>,
+  usage: Usage,
+): Promise<StructuredResult<z.infer<S>>> {
   const repairs = request.repairs ?? 2;
   const conversation: Message[] = [...request.messages];
   let lastProblems: string[] = [];

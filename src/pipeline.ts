@@ -13,6 +13,7 @@ import type { GlossaryEntry } from "./glossary.ts";
 import type { TaskOutcome } from "./run-task.ts";
 import { translateArticle } from "./translation.ts";
 import { digestArticle } from "./digest.ts";
+import { usageOf, withUsage } from "./errors.ts";
 
 export type TaskKind = "translate" | "digest";
 
@@ -115,7 +116,10 @@ export async function processArticle(article: Article, pipelineOrOptions: Pipeli
   // Wait for every task, so each finished one reaches the cache, then report the first failure.
   const settled = await Promise.allSettled(jobs);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (failed) throw failed.reason;
+  if (failed) {
+    for (const s of settled) if (s.status === "rejected") addUsage(usage, usageOf(s.reason) ?? emptyUsage());
+    throw withUsage(failed.reason, usage);
+  }
 
   return {
     id: article.id,

@@ -5,6 +5,7 @@ import { addUsage, emptyUsage, type Article, type Usage } from "./types.ts";
 import { requestStructured } from "./model.ts";
 import type { TaskRequest } from "./tasks.ts";
 import type { Pipeline } from "./pipeline.ts";
+import { usageOf, withUsage } from "./errors.ts";
 
 export interface TaskOutcome<T> { value: T; warnings: string[]; usage: Usage }
 
@@ -13,6 +14,13 @@ export function combine<T>(outcomes: TaskOutcome<unknown>[], value: T): TaskOutc
   const usage = emptyUsage();
   for (const o of outcomes) addUsage(usage, o.usage);
   return { value, usage, warnings: outcomes.flatMap((o) => o.warnings) };
+}
+
+/** Rethrows `error` with the usage of the outcomes that did finish added to its own. */
+export function failedAfter(outcomes: TaskOutcome<unknown>[], error: unknown): never {
+  const usage = combine(outcomes, null).usage;
+  addUsage(usage, usageOf(error) ?? emptyUsage());
+  throw withUsage(error, usage);
 }
 
 /** The cached answer of a task, if there is one. */
@@ -30,8 +38,16 @@ export function runTask<T>(pipeline: Pipeline, article: Article, request: TaskRe
   if (cached) return Promise.resolve(cached);
   const running = pipeline.inFlight.get(request.key);
   if (running) {
-    return running.then((outcome) => ({ ...outcome, usage: { ...emptyUsage(), cacheHits: 1 } })) as Promise<TaskOutcome<T>>;
+    return running.then(
+      (outcome) => ({ ...outcome, usage: { ...emptyUsage(), cacheHits: 1 } }) as TaskOutcome<T>,
+      (error: unknown) => {
+        // The calls are counted once, with the article that made them.
+        throw new Error((error as Error).message, { cause: error });
+      },
+    );
   }
+  // Calls of attempts the limiter retried (a 5xx after a repair, say) were paid for too.
+  const spent = emptyUsage();
   const promise = pipeline
     .limiter(() =>
       requestStructured(options.client, {
@@ -44,16 +60,19 @@ export function runTask<T>(pipeline: Pipeline, article: Article, request: TaskRe
         check: request.check,
         repairs: options.repairs,
         signal: options.signal,
+      }).catch((error: unknown) => {
+        addUsage(spent, usageOf(error) ?? emptyUsage());
+        throw error;
       }),
     )
     .then((result) => {
       options.cache?.set(request.key, { task: request.task, model: options.model }, { value: result.value, warnings: result.warnings });
       options.onTask?.({ article, label: request.label, cached: false });
-      return { value: result.value as T, warnings: result.warnings, usage: result.usage };
+      return { value: result.value as T, warnings: result.warnings, usage: addUsage(spent, result.usage) };
     })
     .catch((error: unknown) => {
       if (error instanceof Error) error.message = `${request.label}: ${error.message}`;
-      throw error;
+      throw withUsage(error, spent);
     })
     .finally(() => pipeline.inFlight.delete(request.key));
   pipeline.inFlight.set(request.key, promise as Promise<TaskOutcome<unknown>>);

@@ -4,10 +4,11 @@ import type { Article } from "./types.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { Translation } from "./schemas.ts";
 import { translateRequest } from "./tasks.ts";
-import { TruncatedError } from "./errors.ts";
+import { TruncatedError, usageOf } from "./errors.ts";
+import { emptyUsage } from "./types.ts";
 import { countTokens, fitsInTokens, paragraphTokens } from "./tokens.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, joinChunks, translationBudget } from "./chunking.ts";
-import { combine, runTask, type TaskOutcome } from "./run-task.ts";
+import { combine, failedAfter, runTask, type TaskOutcome } from "./run-task.ts";
 
 /** How often a truncated translation is split again before the article fails. */
 const MAX_SPLITS = 4;
@@ -37,7 +38,7 @@ export async function translateArticle(pipeline: Pipeline, article: Article, tar
   const outcomes: TaskOutcome<Translation>[] = [];
   let context: string | undefined;
   for (const chunk of chunks) {
-    const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, context, budget, 0);
+    const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, context, budget, 0).catch((e) => failedAfter(outcomes, e));
     outcomes.push(outcome);
     context = outcome.value.paragraphs.at(-1);
   }
@@ -63,14 +64,18 @@ async function translatePieces(
     const smaller = Math.max(50, Math.floor(Math.min(budget, paragraphTokens(pieces)) / 2));
     const chunks = chunkParagraphs(pieces, smaller, countTokens);
     if (chunks.length < 2) throw error;
+    // The truncated answer was paid for too.
+    const truncated: TaskOutcome<null> = { value: null, warnings: [], usage: usageOf(error) ?? emptyUsage() };
     const outcomes: TaskOutcome<Translation>[] = [];
     let previous = context;
     for (const chunk of chunks) {
-      const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, previous, smaller, splits + 1);
+      const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, previous, smaller, splits + 1).catch((e) =>
+        failedAfter([truncated, ...outcomes], e),
+      );
       outcomes.push(outcome);
       previous = outcome.value.paragraphs.at(-1);
     }
     const paragraphs = joinChunks(chunks, outcomes.map((o) => o.value.paragraphs));
-    return combine(outcomes, { title: outcomes[0]!.value.title, paragraphs });
+    return combine([truncated, ...outcomes], { title: outcomes[0]!.value.title, paragraphs });
   }
 }

@@ -73,6 +73,8 @@ describe("long articles", () => {
     paragraphs.forEach((p, n) => expect(p).toContain(String(1000 + n)));
     const truncated = server.requests.filter((r) => describeRequest(r).paragraphs.length > 4);
     expect(truncated.length).toBeGreaterThan(0);
+    // Every request counts, the truncated ones too.
+    expect(result.usage.calls).toBe(server.requests.length);
   });
 
   it("digests an article too long for one call from its chunks' digests (map-reduce)", async () => {

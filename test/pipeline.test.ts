@@ -5,7 +5,7 @@ import { startOpenAIServer, type TestServer } from "./support/openai-server.ts";
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { SECRET_KEY, promptsCopy, registerSeedTranslation, seedArticle, tempDir, testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/pipeline.ts";
-import { InvalidAnswerError, RefusalError, TruncatedError } from "../src/errors.ts";
+import { InvalidAnswerError, RefusalError, TruncatedError, usageOf } from "../src/errors.ts";
 
 let server: TestServer;
 
@@ -111,6 +111,8 @@ describe("repairs", () => {
     expect(error).toBeInstanceOf(InvalidAnswerError);
     expect(error.message).toMatch(/^translate de: answer still invalid after 2 repairs: the answer is not valid JSON/);
     expect(server.requests.filter((r) => describeRequest(r).task === "translate")).toHaveLength(3);
+    // The calls were paid for although the article failed: the error carries them for the report.
+    expect(usageOf(error)).toMatchObject({ calls: 4 });
     // The digest that did succeed is cached: a rerun does not pay for it again.
     server.setHandler(fakeModel);
     server.requests.length = 0;

@@ -91,6 +91,29 @@ describe("scheduler", () => {
     expect(summary.articles).toBeLessThan(40); // reading stopped too
   });
 
+  it("counts every call it paid for: repairs, then a retried attempt, then the good answer", async () => {
+    // Three answers that are not JSON spend the repair budget of attempt 1; attempt 2 gets a good one.
+    server = await startOpenAIServer({ handler: (body, i) => (i < 3 ? { content: "no json" } : fakeModel(body)) });
+    const dir = tempDir();
+    writeArticleFiles(dir, 1);
+    const { pipeline } = batchSetup(server.url);
+    const summary = await runBatch(readArticles([dir]), pipeline);
+    expect(summary.done).toBe(1);
+    expect(server.requests).toHaveLength(4);
+    expect(summary.usage.calls).toBe(4);
+  });
+
+  it("counts the calls of an article that failed in the batch's usage", async () => {
+    server = await startOpenAIServer({ handler: () => ({ content: "no json" }) });
+    const dir = tempDir();
+    writeArticleFiles(dir, 1);
+    const { pipeline } = batchSetup(server.url, { maxAttempts: 2 });
+    const summary = await runBatch(readArticles([dir]), pipeline);
+    expect(summary.failures).toHaveLength(1);
+    expect(server.requests).toHaveLength(6);
+    expect(summary.usage.calls).toBe(6);
+  });
+
   it("retries 5xx and hang-ups with backoff, and gives up after the attempt budget", async () => {
     server = await startOpenAIServer({ handler: (_body, i) => (i % 2 ? { hangup: true } : { status: 503, message: "overloaded" }) });
     const dir = tempDir();
