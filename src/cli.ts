@@ -184,6 +184,8 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
       languages,
       variants: flags.variant,
       tasks,
+      chunkTokens: flags.chunkTokens,
+      contextTokens: flags.contextTokens,
     });
     const cost = estimateCost(plan, model, prices);
     for (const failure of plan.failures) process.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);

@@ -9,7 +9,9 @@ import type { TaskKind } from "./pipeline.ts";
 import type { Message } from "./prompts.ts";
 import { targetFor } from "./styles.ts";
 import { digestRequest, translateRequest, type TaskContext, type TaskRequest } from "./tasks.ts";
-import { countTokens } from "./tokens.ts";
+import { countTokens, fitsInTokens, paragraphTokens } from "./tokens.ts";
+import { chunkParagraphs } from "./chunking.ts";
+import { translationChunkTokens } from "./translation.ts";
 import type { Article } from "./types.ts";
 import type { Failure } from "./batch.ts";
 
@@ -19,6 +21,9 @@ export interface PlanOptions {
   languages: string[];
   variants?: string[];
   tasks: TaskKind[];
+  /** As in the pipeline: long articles are translated in chunks (see translation.ts). */
+  chunkTokens?: number;
+  contextTokens?: number;
 }
 
 export interface BatchPlan {
@@ -61,17 +66,37 @@ function requestTokens(request: TaskRequest): { prompt: number; perMessage: numb
   return { prompt: perMessage.reduce((a, b) => a + b, 0) + PER_REQUEST + schema, perMessage };
 }
 
-/** The requests processArticle would make for this article. */
-export function articleRequests(article: Article, options: PlanOptions): TaskRequest[] {
+/** A request processArticle would make, with the source tokens it translates (0 for a digest). */
+interface PlannedRequest { request: TaskRequest; sourceTokens: number }
+
+/**
+ * The requests processArticle would make for this article. A long article's translation is one
+ * request per chunk; from the second chunk on, the real prompt quotes the previous chunk's
+ * translation, which a plan cannot know, so those keys never match the cache (counted as calls).
+ */
+export function articleRequests(article: Article, options: PlanOptions): PlannedRequest[] {
   const targets: Record<string, string> = {};
   for (const lang of options.languages) targets[lang] = targetFor(lang, options.variants);
-  const requests: TaskRequest[] = [];
+  const requests: PlannedRequest[] = [];
   if (options.tasks.includes("translate")) {
+    const budget = translationChunkTokens(options, options.context.prompts);
+    const chunks = fitsInTokens(article.paragraphs, budget) ? null : chunkParagraphs(article.paragraphs, budget, countTokens);
     for (const target of Object.values(targets)) {
-      if (baseLanguage(target) !== article.lang) requests.push(translateRequest(options.context, article, target) as TaskRequest);
+      if (baseLanguage(target) === article.lang) continue;
+      if (!chunks) {
+        requests.push({ request: translateRequest(options.context, article, target) as TaskRequest, sourceTokens: paragraphTokens([article.title, ...article.paragraphs]) });
+        continue;
+      }
+      chunks.forEach((chunk, i) => {
+        const context = i === 0 ? undefined : "(the end of the previous part's translation)";
+        requests.push({
+          request: translateRequest(options.context, article, target, { paragraphs: chunk.paragraphs, context }) as TaskRequest,
+          sourceTokens: paragraphTokens([article.title, ...chunk.paragraphs]),
+        });
+      });
     }
   }
-  if (options.tasks.includes("digest")) requests.push(digestRequest(options.context, article, targets) as TaskRequest);
+  if (options.tasks.includes("digest")) requests.push({ request: digestRequest(options.context, article, targets) as TaskRequest, sourceTokens: 0 });
   return requests;
 }
 
@@ -87,9 +112,8 @@ export async function planBatch(items: AsyncIterable<ReadItem>, options: PlanOpt
     }
     const article = item.article;
     plan.articles++;
-    const sourceTokens = countTokens([article.title, ...article.paragraphs].join("\n"));
     let previous: Message[] | null = null;
-    for (const request of articleRequests(article, options)) {
+    for (const { request, sourceTokens } of articleRequests(article, options)) {
       plan.tasks++;
       if (planned.has(request.key) || isCached(request, article, options)) {
         plan.cacheHits++;

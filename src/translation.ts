@@ -3,6 +3,7 @@
 import type { Article } from "./types.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { Translation } from "./schemas.ts";
+import type { PromptSet } from "./prompts.ts";
 import { translateRequest } from "./tasks.ts";
 import { TruncatedError, usageOf } from "./errors.ts";
 import { emptyUsage } from "./types.ts";
@@ -13,13 +14,13 @@ import { combine, failedAfter, runTask, type TaskOutcome } from "./run-task.ts";
 /** How often a truncated translation is split again before the article fails. */
 const MAX_SPLITS = 4;
 
-function translationChunkTokens(pipeline: Pipeline): number {
-  const { options, context } = pipeline;
+/** Article tokens per translation call: --chunk-tokens, else from the context window and the prompt's max_tokens. */
+export function translationChunkTokens(options: { chunkTokens?: number; contextTokens?: number }, prompts: PromptSet): number {
   return (
     options.chunkTokens ??
     translationBudget({
       contextTokens: options.contextTokens ?? DEFAULT_CONTEXT_TOKENS,
-      maxOutputTokens: context.prompts.translate.settings.max_tokens ?? 16_000,
+      maxOutputTokens: prompts.translate.settings.max_tokens ?? 16_000,
       overheadTokens: PROMPT_OVERHEAD_TOKENS,
     })
   );
@@ -31,7 +32,7 @@ function translationChunkTokens(pipeline: Pipeline): number {
  * (finish_reason "length") is retried in smaller pieces rather than failing.
  */
 export async function translateArticle(pipeline: Pipeline, article: Article, target: string): Promise<TaskOutcome<Translation>> {
-  const budget = translationChunkTokens(pipeline);
+  const budget = translationChunkTokens(pipeline.options, pipeline.context.prompts);
   const chunks = fitsInTokens(article.paragraphs, budget) ? null : chunkParagraphs(article.paragraphs, budget, countTokens);
   if (!chunks) return translatePieces(pipeline, article, target, article.paragraphs, undefined, budget, 0);
 

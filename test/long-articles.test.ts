@@ -4,6 +4,7 @@ import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/pipeline.ts";
 import { articleId } from "../src/article/index.ts";
+import { planBatch } from "../src/plan.ts";
 import type { Article } from "../src/types.ts";
 
 let server: TestServer;
@@ -56,6 +57,18 @@ describe("long articles", () => {
     // Each chunk after the first is told how the previous one ended.
     expect(translations[1]!.messages.at(-1)!.content).toMatch(/the previous part read:/);
     expect(result.usage.calls).toBe(translations.length);
+  });
+
+  it("--dry-run plans a long article's translation as one call per chunk, as the run makes them", async () => {
+    const article = longArticle(20_000);
+    const pipeline = testPipeline(server.url, { languages: ["de"], tasks: ["translate"], chunkTokens: 4_000 });
+    async function* one() {
+      yield { article };
+    }
+    const plan = await planBatch(one(), { context: pipeline.context, cache: null, languages: ["de"], tasks: ["translate"], chunkTokens: 4_000 });
+    await processArticle(article, pipeline);
+    expect(plan.calls).toBe(server.requests.length);
+    expect(plan.calls).toBeGreaterThanOrEqual(6);
   });
 
   it("splits a translation that comes back truncated into smaller pieces instead of failing", async () => {
