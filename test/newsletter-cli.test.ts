@@ -71,6 +71,22 @@ describe("newsdesk newsletter", () => {
     expect(document.body.textContent).toContain("<img src=x onerror=alert(2)> teaser");
   });
 
+  it("applies --variant de-CH to the section: no ß, Swiss quotes, lang de-CH", async () => {
+    server.setHandler((body) => {
+      const reply = fakeModel(body) as { json: Record<string, { snippet: { headline: string; teaser: string }; keyPoints: string[] }> };
+      const de = Object.keys(reply.json)[0]!;
+      reply.json[de]!.snippet = { headline: "Die Straße nach „Peking“ ist offen", teaser: "Es heißt, der Weg sei frei." };
+      reply.json[de]!.keyPoints = ["Große Pläne für die Straße.", "Zweiter Punkt.", "Dritter Punkt."];
+      return reply;
+    });
+    const result = await runCli(["newsletter", "samples/putin-beijing.txt", "--lang", "de", "--variant", "de-CH", "--format", "html", "--no-cache"], { env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/ß|„|“/);
+    expect(result.stdout).toContain("Die Strasse nach «Peking» ist offen");
+    expect(result.stdout).toContain("Grosse Pläne");
+    expect(result.stdout).toMatch(/<section lang="de-CH"/);
+  });
+
   it("costs no call for articles already summarised", async () => {
     const cache = path.join(tempDir(), "cache.sqlite");
     const summarize = await runCli(["summarize", "samples/putin-beijing.txt", "--lang", "de,en", "--cache", cache, "--jsonl"], { env: env() });
