@@ -255,23 +255,31 @@ function outputResult(options: { out?: string; jsonl?: boolean }, languages: str
   };
 }
 
+/** `run` and `summarize`: many inputs, results as files, JSONL or Markdown. */
+function batchCommand(program: Command, name: string, description: string, tasks: TaskKind[]): Command {
+  return withCommonOptions(
+    program
+      .command(name)
+      .description(description)
+      .argument("<inputs...>", "files, folders, globs, JSONL files, or - for stdin")
+      .option("--lang <codes>", "languages to produce", languageList, ["de", "en"])
+      .option("--out <dir>", "write <id>.json and <id>.<lang>.md per article into this folder")
+      .option("--jsonl", "print one JSON result per line on stdout"),
+  ).action(async (inputs: string[], options) => {
+    process.exitCode = await runArticles(inputs, options, options.lang, tasks, outputResult(options, options.lang));
+  });
+}
+
 export function buildProgram(): Command {
   const program = new Command("newsdesk")
     .description("Translate, summarise and build newsletter snippets for a bilingual news desk")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
-  withCommonOptions(
-    program
-      .command("run")
-      .description("German and English versions, summaries, key points and newsletter snippets for each article")
-      .argument("<inputs...>", "files, folders, globs, JSONL files, or - for stdin")
-      .option("--lang <codes>", "languages to produce", languageList, ["de", "en"])
-      .option("--out <dir>", "write <id>.json and <id>.<lang>.md per article into this folder")
-      .option("--jsonl", "print one JSON result per line on stdout"),
-  ).action(async (inputs: string[], options) => {
-    process.exitCode = await runArticles(inputs, options, options.lang, ["translate", "digest"], outputResult(options, options.lang));
-  });
+  batchCommand(program, "run", "German and English versions, summaries, key points and newsletter snippets for each article", [
+    "translate",
+    "digest",
+  ]);
 
   withCommonOptions(
     program
@@ -288,18 +296,9 @@ export function buildProgram(): Command {
     });
   });
 
-  withCommonOptions(
-    program
-      .command("summarize")
-      .alias("summarise")
-      .description("summary and 3-5 key points per language for each article (one call per article)")
-      .argument("<inputs...>", "files, folders, globs, JSONL files, or - for stdin")
-      .option("--lang <codes>", "languages to produce", languageList, ["de", "en"])
-      .option("--out <dir>", "write <id>.json and <id>.<lang>.md per article into this folder")
-      .option("--jsonl", "print one JSON result per line on stdout"),
-  ).action(async (inputs: string[], options) => {
-    process.exitCode = await runArticles(inputs, options, options.lang, ["digest"], outputResult(options, options.lang));
-  });
+  batchCommand(program, "summarize", "summary and 3-5 key points per language for each article (one call per article)", ["digest"]).alias(
+    "summarise",
+  );
 
   withCommonOptions(
     program

@@ -1,26 +1,18 @@
 // Wrong answers on purpose, through the real client and the whole pipeline: each must show the
 // retry or the warning an editor would see.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { startOpenAIServer, type Handler, type TestServer } from "./support/openai-server.ts";
+import type { Handler } from "./support/openai-server.ts";
+import { useOpenAIServer } from "./support/use-server.ts";
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { ROOT, registerSeedTranslation, seedArticle, testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/pipeline.ts";
 import { InvalidAnswerError } from "../src/errors.ts";
 
-let server: TestServer;
 const GOOD_DE: { title: string; paragraphs: string[] } = JSON.parse(readFileSync(path.join(ROOT, "test/fixtures/putin-beijing.de.json"), "utf8"));
-
-beforeAll(async () => {
-  registerSeedTranslation();
-  server = await startOpenAIServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.setHandler(fakeModel);
-});
+registerSeedTranslation();
+const server = useOpenAIServer();
 
 /** Answers translations with `wrong(n)` for the n-th translate request, digests as the fake model. */
 function translations(wrong: (n: number) => { title: string; paragraphs: string[] }): Handler {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startOpenAIServer, type TestServer } from "./support/openai-server.ts";
+import { describe, expect, it } from "vitest";
+import { useOpenAIServer } from "./support/use-server.ts";
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/pipeline.ts";
@@ -7,15 +7,7 @@ import { articleId } from "../src/article/index.ts";
 import { planBatch } from "../src/plan.ts";
 import type { Article } from "../src/types.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startOpenAIServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.setHandler(fakeModel);
-});
+const server = useOpenAIServer();
 
 const SENTENCES = [
   "The committee met again on Tuesday to discuss the budget for the coming year",

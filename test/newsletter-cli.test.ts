@@ -1,24 +1,15 @@
 // `newsdesk newsletter` end to end: real CLI process, real client, the local test server.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseHTML } from "linkedom";
-import { startOpenAIServer, type TestServer } from "./support/openai-server.ts";
+import { useOpenAIServer } from "./support/use-server.ts";
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { runCli } from "./support/cli.ts";
 import { SECRET_KEY, tempDir } from "./support/setup.ts";
 
 const HOSTILE = `<script>alert(1)</script> & "Co"`;
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startOpenAIServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.setHandler(fakeModel);
-});
+const server = useOpenAIServer();
 
 function env() {
   return { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: SECRET_KEY };

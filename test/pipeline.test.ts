@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { appendFileSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { startOpenAIServer, type TestServer } from "./support/openai-server.ts";
+import { useOpenAIServer } from "./support/use-server.ts";
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { SECRET_KEY, promptsCopy, registerSeedTranslation, seedArticle, tempDir, testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/pipeline.ts";
 import { InvalidAnswerError, RefusalError, TruncatedError, usageOf } from "../src/errors.ts";
 
-let server: TestServer;
-
-beforeAll(async () => {
-  registerSeedTranslation();
-  server = await startOpenAIServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.setHandler(fakeModel);
-});
+registerSeedTranslation();
+const server = useOpenAIServer();
 
 describe("run on the seed article (English source, languages de,en)", () => {
   it("makes exactly two calls, a translation and a digest, that start with the same bytes", async () => {

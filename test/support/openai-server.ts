@@ -86,7 +86,13 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     admitted++;
     if (options.latencyMs) await sleep(options.latencyMs);
 
-    let reply = await handler(body, index);
+    let reply: Reply;
+    try {
+      reply = await handler(body, index);
+    } catch (error) {
+      // A broken handler fails its test at once instead of leaving the client waiting.
+      return sendJson(res, 500, { error: { message: `test handler threw: ${(error as Error).message}`, type: "server_error", code: null } });
+    }
     while ("delayMs" in reply) {
       await sleep(reply.delayMs);
       reply = reply.then;
