@@ -27,6 +27,15 @@ export function translationChunkTokens(options: { chunkTokens?: number; contextT
 }
 
 /**
+ * The prompt numbers the paragraphs it sends "[1]", "[2]"...; a model that copies the number into
+ * its answer gets it removed in code (unless the source paragraph itself starts that way).
+ */
+function withoutEchoedNumber(paragraph: string, index: number, source: string[]): string {
+  const echoed = new RegExp(`^\\s*\\[${index + 1}\\]\\s*`);
+  return echoed.test(paragraph) && !echoed.test(source[index] ?? "") ? paragraph.replace(echoed, "") : paragraph;
+}
+
+/**
  * The whole article in one call when it fits the budget; otherwise paragraph-aligned chunks in
  * order, each told how the previous one ended, so terms stay the same. A truncated answer
  * (finish_reason "length") is retried in smaller pieces rather than failing.
@@ -59,7 +68,8 @@ async function translatePieces(
   const whole = pieces === article.paragraphs;
   const request = translateRequest(pipeline.context, article, target, whole ? undefined : { paragraphs: pieces, context });
   try {
-    return await runTask<Translation>(pipeline, article, request);
+    const outcome = await runTask<Translation>(pipeline, article, request);
+    return { ...outcome, value: { ...outcome.value, paragraphs: outcome.value.paragraphs.map((p, i) => withoutEchoedNumber(p, i, pieces)) } };
   } catch (error) {
     if (!(error instanceof TruncatedError) || splits >= MAX_SPLITS) throw error;
     const smaller = Math.max(50, Math.floor(Math.min(budget, paragraphTokens(pieces)) / 2));

@@ -72,6 +72,19 @@ describe("newsdesk run", () => {
   });
 });
 
+describe("newsdesk summarize", () => {
+  it("reads JSONL from stdin and prints one result per line", async () => {
+    const feed = readFileSync(path.join(ROOT, "samples/feed.jsonl"), "utf8");
+    const result = await runCli(["summarize", "-", "--jsonl", "--no-cache", "--lang", "de"], { env: env(), input: feed });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3);
+    expect(lines.map((l) => l.source.path)).toEqual(["-", "-", "-"]);
+    expect(lines.every((l) => l.languages.de.keyPoints.length >= 3)).toBe(true);
+    expect(server.requests).toHaveLength(3);
+  });
+});
+
 describe("newsdesk translate", () => {
   it("prints the German version as Markdown with one call", async () => {
     const result = await runCli(["translate", SEED, "--to", "de", "--no-cache"], { env: env() });

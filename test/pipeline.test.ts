@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
-import { SECRET_KEY, promptsCopy, registerSeedTranslation, seedArticle, tempDir, testPipeline } from "./support/setup.ts";
+import { ROOT, SECRET_KEY, promptsCopy, registerSeedTranslation, seedArticle, tempDir, testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/pipeline.ts";
 import { InvalidAnswerError, RefusalError, TruncatedError, usageOf } from "../src/errors.ts";
 
@@ -139,6 +139,18 @@ describe("repairs", () => {
     const last = server.requests.at(-1)!;
     expect(last.response_format).toBeUndefined();
     expect(last.messages.at(-1)!.content).toMatch(/JSON schema/);
+  });
+});
+
+describe("deterministic clean-up", () => {
+  it('removes the "[n]" paragraph numbers a model copies from the prompt', async () => {
+    const good = JSON.parse(readFileSync(path.join(ROOT, "test/fixtures/putin-beijing.de.json"), "utf8")) as { title: string; paragraphs: string[] };
+    server.setHandler((body) =>
+      describeRequest(body).task === "translate" ? { json: { ...good, paragraphs: good.paragraphs.map((p, i) => `[${i + 1}] ${p}`) } } : fakeModel(body),
+    );
+    const result = await processArticle(seedArticle(), testPipeline(server.url));
+    expect(result.languages.de!.paragraphs).toEqual(good.paragraphs);
+    expect(result.usage.calls).toBe(2);
   });
 });
 
