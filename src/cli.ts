@@ -179,7 +179,7 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
   try {
     const model = modelName(flags);
     const plan = await planBatch(readArticles(inputs, readOptionsFor(flags)), {
-      context: { prompts: loadPromptSet(flags.prompts), model, glossary: glossaryFor(flags) },
+      context: { prompts: loadPromptSet(flags.prompts), model, glossary: glossaryFor(flags), languages },
       cache,
       languages,
       variants: flags.variant,

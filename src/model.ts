@@ -53,7 +53,10 @@ export interface Finding { severity: "hard" | "soft"; message: string }
 export interface StructuredRequest<S extends z.ZodType> {
   model: string;
   messages: Message[];
+  /** Validates the answer (and may unwrap it). */
   schema: S;
+  /** The JSON schema asked for (response_format); default: `schema`. Must be convertible to JSON schema. */
+  responseSchema?: z.ZodType;
   schemaName: string;
   temperature?: number;
   maxTokens?: number;
@@ -207,7 +210,7 @@ async function complete(client: ModelClient, request: StructuredRequest<z.ZodTyp
 }
 
 function responseFormat(mode: OutputMode, request: StructuredRequest<z.ZodType>) {
-  if (mode === "json_schema") return { response_format: responseFormatOf(request.schema, request.schemaName) };
+  if (mode === "json_schema") return { response_format: responseFormatOf(request.responseSchema ?? request.schema, request.schemaName) };
   if (mode === "json_object") return { response_format: { type: "json_object" } };
   return {};
 }
@@ -215,7 +218,7 @@ function responseFormat(mode: OutputMode, request: StructuredRequest<z.ZodType>)
 /** Without json_schema, the schema goes into the last message, after the shared prefix. */
 function withModeInstructions(mode: OutputMode, conversation: Message[], request: StructuredRequest<z.ZodType>) {
   if (mode === "json_schema") return conversation;
-  const schema = JSON.stringify(jsonSchemaOf(request.schema, request.schemaName).schema);
+  const schema = JSON.stringify(jsonSchemaOf(request.responseSchema ?? request.schema, request.schemaName).schema);
   return [...conversation, { role: "user" as const, content: `Answer with one JSON object that matches this JSON schema:\n${schema}` }];
 }
 

@@ -59,7 +59,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const limit = pLimit(Math.max(1, options.concurrency ?? 8));
   return {
     options,
-    context: { prompts, model: options.model, glossary: options.glossary ?? [] },
+    context: { prompts, model: options.model, glossary: options.glossary ?? [], languages: options.languages },
     limiter: options.limiter ?? ((fn) => limit(fn)),
     inFlight: new Map(),
   };

@@ -58,10 +58,10 @@ function messageTokens(messages: Message[]): number[] {
 
 function requestTokens(request: TaskRequest): { prompt: number; perMessage: number[] } {
   const perMessage = messageTokens(request.messages);
-  let schema = schemaTokens.get(request.schema);
+  let schema = schemaTokens.get(request.responseSchema);
   if (schema === undefined) {
-    schema = countTokens(JSON.stringify(jsonSchemaOf(request.schema, request.schemaName)));
-    schemaTokens.set(request.schema, schema);
+    schema = countTokens(JSON.stringify(jsonSchemaOf(request.responseSchema, request.schemaName)));
+    schemaTokens.set(request.responseSchema, schema);
   }
   return { prompt: perMessage.reduce((a, b) => a + b, 0) + PER_REQUEST + schema, perMessage };
 }

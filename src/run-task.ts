@@ -54,6 +54,7 @@ export function runTask<T>(pipeline: Pipeline, article: Article, request: TaskRe
         model: options.model,
         messages: request.messages,
         schema: request.schema,
+        responseSchema: request.responseSchema,
         schemaName: request.schemaName,
         temperature: request.temperature,
         maxTokens: request.maxTokens,

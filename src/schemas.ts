@@ -29,3 +29,22 @@ export function digestSchema(languages: string[]) {
   return z.object(shape);
 }
 export type Digest = Record<string, LanguageDigest>;
+
+/**
+ * The response format of every call for one article, translation and digest alike. OpenAI's
+ * prompt cache puts the response schema before the first message, so two calls with different
+ * schemas share no prefix at all; with one schema for both tasks, the house prompt and the article
+ * are billed at the full price once. Each call fills its own part and sets the other to null.
+ */
+export const ARTICLE_TASKS = "article_tasks";
+export function articleTasksSchema(languages: string[]) {
+  return z.object({ translation: TranslationSchema.nullable(), digest: digestSchema(languages).nullable() });
+}
+
+/** What a translation call must answer (the digest part is ignored), unwrapped to the translation. */
+export const TranslationAnswer = z.object({ translation: TranslationSchema }).transform((answer) => answer.translation);
+
+/** What a digest call must answer (the translation part is ignored), unwrapped to the digest. */
+export function digestAnswer(languages: string[]) {
+  return z.object({ digest: digestSchema(languages) }).transform((answer) => answer.digest as Digest);
+}

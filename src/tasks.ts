@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { Article } from "./types.ts";
 import { renderPrompt, type Message, type Prompt, type PromptSet } from "./prompts.ts";
 import { articleBlock } from "./article-prompt.ts";
-import { digestSchema, TranslationSchema } from "./schemas.ts";
+import { ARTICLE_TASKS, articleTasksSchema, digestAnswer, TranslationAnswer } from "./schemas.ts";
 import { jsonSchemaOf, type Finding } from "./model.ts";
 import { languageName } from "./language.ts";
 import { styleRules } from "./styles.ts";
@@ -21,7 +21,10 @@ export interface TaskRequest<S extends z.ZodType = z.ZodType> {
   label: string;
   key: string;
   messages: Message[];
+  /** Validates and unwraps the answer. */
   schema: S;
+  /** The response format, the same for every call of an article (see schemas.ts). */
+  responseSchema: z.ZodType;
   schemaName: string;
   temperature?: number;
   maxTokens?: number;
@@ -32,6 +35,8 @@ export interface TaskContext {
   prompts: PromptSet;
   model: string;
   glossary: GlossaryEntry[];
+  /** The languages of the article's digest: they shape the response format every call shares. */
+  languages: string[];
 }
 
 // Deriving a JSON schema from zod, and hashing it, is slow next to a cache lookup: once per shape.
@@ -41,11 +46,18 @@ function schemaHashFor(name: string, schema: z.ZodType, shapeKey: string): strin
   if (!hash) schemaHashes.set(shapeKey, (hash = cacheKey({ schema: jsonSchemaOf(schema, name) })));
   return hash;
 }
-const digestSchemas = new Map<string, ReturnType<typeof digestSchema>>();
-function digestSchemaFor(keys: string[]) {
+const responseSchemas = new Map<string, ReturnType<typeof articleTasksSchema>>();
+const digestAnswers = new Map<string, ReturnType<typeof digestAnswer>>();
+function responseSchemaFor(keys: string[]) {
   const shapeKey = keys.join(",");
-  let schema = digestSchemas.get(shapeKey);
-  if (!schema) digestSchemas.set(shapeKey, (schema = digestSchema(keys)));
+  let schema = responseSchemas.get(shapeKey);
+  if (!schema) responseSchemas.set(shapeKey, (schema = articleTasksSchema(keys)));
+  return { schema, hash: schemaHashFor(ARTICLE_TASKS, schema, shapeKey) };
+}
+function digestAnswerFor(keys: string[]) {
+  const shapeKey = keys.join(",");
+  let schema = digestAnswers.get(shapeKey);
+  if (!schema) digestAnswers.set(shapeKey, (schema = digestAnswer(keys)));
   return schema;
 }
 
@@ -88,15 +100,16 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
       glossary: glossaryText ? `- Use the desk's terms:\n${glossaryText}` : "",
     }),
   ];
-  const schemaName = "translation";
   const settings = prompts.translate.settings;
-  const request: TaskRequest<typeof TranslationSchema> = {
+  const response = responseSchemaFor(ctx.languages);
+  const request: TaskRequest<typeof TranslationAnswer> = {
     task: "translate",
     label: `translate ${target}`,
-    key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, schemaHashFor(schemaName, TranslationSchema, "translation"), settings, messages),
+    key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, response.hash, settings, messages),
     messages,
-    schema: TranslationSchema,
-    schemaName,
+    schema: TranslationAnswer,
+    responseSchema: response.schema,
+    schemaName: ARTICLE_TASKS,
     temperature: settings.temperature,
     maxTokens: settings.max_tokens,
     check: (value) =>
@@ -114,8 +127,8 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
 export function digestRequest(ctx: TaskContext, article: Article, targets: Record<string, string>) {
   const { prompts } = ctx;
   const keys = Object.keys(targets);
-  const schema = digestSchemaFor(keys);
-  const schemaName = "digest";
+  const schema = digestAnswerFor(keys);
+  const response = responseSchemaFor(keys);
   const sourceText = [article.title, ...article.paragraphs].join("\n");
   const styleLines = keys.flatMap((k) => styleRules(targets[k]!).map((rule) => `${k}: ${rule}`));
   const glossaryLines = keys
@@ -137,10 +150,11 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
   const request: TaskRequest<typeof schema> = {
     task: "digest",
     label: `digest ${keys.join(",")}`,
-    key: keyFor("digest", [prompts.house, prompts.digest], ctx.model, schemaHashFor(schemaName, schema, `digest:${keys.join(",")}`), settings, messages),
+    key: keyFor("digest", [prompts.house, prompts.digest], ctx.model, response.hash, settings, messages),
     messages,
     schema,
-    schemaName,
+    responseSchema: response.schema,
+    schemaName: ARTICLE_TASKS,
     temperature: settings.temperature,
     maxTokens: settings.max_tokens,
     check: (value) =>

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Handler } from "./support/openai-server.ts";
 import { useOpenAIServer } from "./support/use-server.ts";
-import { describeRequest, fakeModel } from "./support/fake-model.ts";
+import { describeRequest, digestReply, fakeModel, translationReply } from "./support/fake-model.ts";
 import { ROOT, registerSeedTranslation, seedArticle, testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/pipeline.ts";
 import { InvalidAnswerError } from "../src/errors.ts";
@@ -17,7 +17,7 @@ const server = useOpenAIServer();
 /** Answers translations with `wrong(n)` for the n-th translate request, digests as the fake model. */
 function translations(wrong: (n: number) => { title: string; paragraphs: string[] }): Handler {
   let n = 0;
-  return (body) => (describeRequest(body).task === "translate" ? { json: wrong(n++) } : fakeModel(body));
+  return (body) => (describeRequest(body).task === "translate" ? translationReply(wrong(n++)) : fakeModel(body));
 }
 
 function repairPrompts(): string[] {
@@ -93,8 +93,8 @@ describe("soft checks get one retry, then become warnings", () => {
     const long = Array.from({ length: 90 }, (_, i) => (i % 9 === 8 ? "Gespräche." : "Peking")).join(" ");
     server.setHandler((body) => {
       if (describeRequest(body).task !== "digest") return fakeModel(body);
-      const reply = fakeModel(body) as { json: Record<string, { summary: string }> };
-      reply.json.de!.summary = long;
+      const reply = fakeModel(body) as ReturnType<typeof digestReply>;
+      reply.json.digest.de.summary = long;
       return reply;
     });
     const result = await processArticle(seedArticle(), testPipeline(server.url));

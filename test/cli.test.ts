@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startOpenAIServer, type TestServer } from "./support/openai-server.ts";
-import { describeRequest, fakeModel } from "./support/fake-model.ts";
+import { describeRequest, fakeModel, translationReply } from "./support/fake-model.ts";
 import { runCli } from "./support/cli.ts";
 import { ROOT, SECRET_KEY, seedArticle, tempDir } from "./support/setup.ts";
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
     handler: (body, i) => {
       const info = describeRequest(body);
       if (info.task === "translate" && info.title === seedArticle().title && info.target?.startsWith("de")) {
-        return { json: JSON.parse(readFileSync(path.join(ROOT, "test/fixtures/putin-beijing.de.json"), "utf8")) };
+        return translationReply(JSON.parse(readFileSync(path.join(ROOT, "test/fixtures/putin-beijing.de.json"), "utf8")));
       }
       return fakeModel(body);
     },

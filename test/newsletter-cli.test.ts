@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseHTML } from "linkedom";
 import { useOpenAIServer } from "./support/use-server.ts";
-import { describeRequest, fakeModel } from "./support/fake-model.ts";
+import { describeRequest, digestReply, fakeModel } from "./support/fake-model.ts";
 import { runCli } from "./support/cli.ts";
 import { SECRET_KEY, tempDir } from "./support/setup.ts";
 
@@ -49,8 +49,8 @@ describe("newsdesk newsletter", () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "feed.jsonl"), STORY("Zurich opens new bridge", { url: "javascript:alert(1)", published: "2024-05-16" }) + "\n");
     server.setHandler((body) => {
-      const reply = fakeModel(body) as { json: Record<string, { snippet: { headline: string; teaser: string } }> };
-      reply.json.de!.snippet = { headline: HOSTILE, teaser: `<img src=x onerror=alert(2)> teaser` };
+      const reply = fakeModel(body) as ReturnType<typeof digestReply>;
+      reply.json.digest.de.snippet = { headline: HOSTILE, teaser: `<img src=x onerror=alert(2)> teaser` };
       return reply;
     });
     const result = await runCli(["newsletter", dir, "--lang", "de", "--format", "html", "--no-cache"], { env: env() });
@@ -64,10 +64,9 @@ describe("newsdesk newsletter", () => {
 
   it("applies --variant de-CH to the section: no ß, Swiss quotes, lang de-CH", async () => {
     server.setHandler((body) => {
-      const reply = fakeModel(body) as { json: Record<string, { snippet: { headline: string; teaser: string }; keyPoints: string[] }> };
-      const de = Object.keys(reply.json)[0]!;
-      reply.json[de]!.snippet = { headline: "Die Straße nach „Peking“ ist offen", teaser: "Es heißt, der Weg sei frei." };
-      reply.json[de]!.keyPoints = ["Große Pläne für die Straße.", "Zweiter Punkt.", "Dritter Punkt."];
+      const reply = fakeModel(body) as ReturnType<typeof digestReply>;
+      reply.json.digest.de.snippet = { headline: "Die Straße nach „Peking“ ist offen", teaser: "Es heißt, der Weg sei frei." };
+      reply.json.digest.de.keyPoints = ["Große Pläne für die Straße.", "Zweiter Punkt.", "Dritter Punkt."];
       return reply;
     });
     const result = await runCli(["newsletter", "samples/putin-beijing.txt", "--lang", "de", "--variant", "de-CH", "--format", "html", "--no-cache"], { env: env() });

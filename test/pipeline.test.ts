@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { appendFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
-import { describeRequest, fakeModel } from "./support/fake-model.ts";
+import { describeRequest, digestReply, fakeModel, translationReply } from "./support/fake-model.ts";
 import { ROOT, SECRET_KEY, promptsCopy, registerSeedTranslation, seedArticle, tempDir, testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/pipeline.ts";
 import { InvalidAnswerError, RefusalError, TruncatedError, usageOf } from "../src/errors.ts";
@@ -41,15 +41,25 @@ describe("run on the seed article (English source, languages de,en)", () => {
     expect(result.source).toMatchObject({ lang: "en", credit: "Keystone/SDA", title: article.title });
   });
 
-  it("asks the model with json_schema strict output derived from the zod schemas", async () => {
+  it("asks both calls for one strict json_schema response format, derived from the zod schemas", async () => {
     await processArticle(seedArticle(), testPipeline(server.url));
     for (const request of server.requests) {
       expect(request.response_format?.type).toBe("json_schema");
       expect(request.response_format?.json_schema?.strict).toBe(true);
     }
-    const digest = server.requests.find((r) => describeRequest(r).task === "digest")!;
-    const schema = digest.response_format!.json_schema!.schema as { properties: Record<string, unknown>; required: string[] };
-    expect(Object.keys(schema.properties).sort()).toEqual(["de", "en"]);
+    // OpenAI's prompt cache puts the schema before the messages: the same schema keeps the prefix shared.
+    const [a, b] = server.requests.map((r) => JSON.stringify(r.response_format));
+    expect(a).toEqual(b);
+    const schema = server.requests[0]!.response_format!.json_schema!.schema as {
+      properties: { digest: { anyOf: { properties?: Record<string, unknown> }[] } };
+    };
+    const digest = schema.properties.digest.anyOf.find((s) => s.properties)!;
+    expect(Object.keys(digest.properties!).sort()).toEqual(["de", "en"]);
+  });
+
+  it("reports the provider's cached prompt tokens: the second call reuses the first one's prefix", async () => {
+    const result = await processArticle(seedArticle(), testPipeline(server.url));
+    expect(result.usage.cachedTokens).toBeGreaterThanOrEqual(1024);
   });
 
   it("keeps the article inside the delimited block even when it contains instructions or template syntax", async () => {
@@ -83,8 +93,8 @@ describe("repairs", () => {
     let digestCalls = 0;
     server.setHandler((body) => {
       if (describeRequest(body).task === "digest" && digestCalls++ === 0) {
-        const good = fakeModel(body) as { json: Record<string, { keyPoints: string[] }> };
-        good.json.de!.keyPoints = ["only one"];
+        const good = fakeModel(body) as ReturnType<typeof digestReply>;
+        good.json.digest.de.keyPoints = ["only one"];
         return good;
       }
       return fakeModel(body);
@@ -146,7 +156,7 @@ describe("deterministic clean-up", () => {
   it('removes the "[n]" paragraph numbers a model copies from the prompt', async () => {
     const good = JSON.parse(readFileSync(path.join(ROOT, "test/fixtures/putin-beijing.de.json"), "utf8")) as { title: string; paragraphs: string[] };
     server.setHandler((body) =>
-      describeRequest(body).task === "translate" ? { json: { ...good, paragraphs: good.paragraphs.map((p, i) => `[${i + 1}] ${p}`) } } : fakeModel(body),
+      describeRequest(body).task === "translate" ? translationReply({ ...good, paragraphs: good.paragraphs.map((p, i) => `[${i + 1}] ${p}`) }) : fakeModel(body),
     );
     const result = await processArticle(seedArticle(), testPipeline(server.url));
     expect(result.languages.de!.paragraphs).toEqual(good.paragraphs);

@@ -44,8 +44,7 @@ export function registerTranslation(sourceTitle: string, target: string, transla
 
 export function describeRequest(body: ChatRequestBody): RequestInfo {
   const text = body.messages.map((m) => m.content).join("\n");
-  const name = body.response_format?.json_schema?.name;
-  const task = name === "translation" || /Task: translate/.test(text) ? "translate" : name === "digest" || /Task: condense/.test(text) ? "digest" : "unknown";
+  const task = /Task: translate/.test(text) ? "translate" : /Task: condense/.test(text) ? "digest" : "unknown";
   const block = /<article[^>]*>\n([\s\S]*?)\n<\/article>/.exec(text)?.[1] ?? "";
   const title = /^Title: (.*)$/m.exec(block)?.[1] ?? "";
   const paragraphs = [...block.matchAll(/^\[(\d+)\] (.*)$/gm)].map((m) => m[2]!);
@@ -65,11 +64,19 @@ function languageCode(name: string): string {
   return ({ German: "de", English: "en", French: "fr", Italian: "it" } as Record<string, string>)[name] ?? name.toLowerCase();
 }
 
+/** Every call of an article shares one response format: each task fills its part, the other is null. */
+export function translationReply(translation: unknown): { json: { translation: unknown; digest: null } } {
+  return { json: { translation, digest: null } };
+}
+export function digestReply(digest: Record<string, unknown>): { json: { translation: null; digest: Record<string, any> } } {
+  return { json: { translation: null, digest } };
+}
+
 /** The default handler: a well-behaved model. */
 export function fakeModel(body: ChatRequestBody): Reply {
   const info = describeRequest(body);
-  if (info.task === "translate") return { json: fakeTranslation(info) };
-  if (info.task === "digest") return { json: fakeDigest(info) };
+  if (info.task === "translate") return translationReply(fakeTranslation(info));
+  if (info.task === "digest") return digestReply(fakeDigest(info));
   return { status: 400, message: "fake model: unknown task" };
 }
 

@@ -105,7 +105,9 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
       const type = reply.status === 429 ? "requests" : reply.status >= 500 ? "server_error" : "invalid_request_error";
       return sendJson(res, reply.status, { error: { message: reply.message ?? `status ${reply.status}`, type, code: reply.code ?? null } }, reply.headers);
     }
-    const prompt = body.messages.map((m) => `${m.role}\n${m.content}`).join("\n");
+    // As at OpenAI, the response schema comes before the first message in the cached prefix.
+    const schema = body.response_format ? JSON.stringify(body.response_format) + "\n" : "";
+    const prompt = schema + body.messages.map((m) => `${m.role}\n${m.content}`).join("\n");
     const promptTokens = approxTokens(prompt);
     const cachedTokens = options.prefixCache === false ? 0 : cachedPrefixTokens(seenPrompts, prompt);
     seenPrompts.push(prompt);
