@@ -52,7 +52,9 @@ describe("newsdesk run", () => {
       expect(result.languages[lang].paragraphs).toHaveLength(12);
     }
     expect(result.usage).toMatchObject({ calls: 2, cacheHits: 0 });
-    expect(readFileSync(path.join(out, json.replace(/\.json$/, ".de.md")), "utf8")).toMatch(/^# Putin signalisiert in Peking/);
+    const germanMarkdown = readFileSync(path.join(out, json.replace(/\.json$/, ".de.md")), "utf8");
+    expect(germanMarkdown).toMatch(/^# Putin signalisiert in Peking.*\n\n\*16\. Mai 2024 · Keystone\/SDA\*\n/);
+    expect(readFileSync(path.join(out, json.replace(/\.json$/, ".en.md")), "utf8")).toMatch(/\n\*16 May 2024 · Keystone\/SDA\*\n/);
 
     const second = await runCli(["run", SEED, "--out", out, "--cache", cache], { env: env() });
     expect(second.code).toBe(0);

@@ -1,4 +1,5 @@
 import type { ArticleResult, LanguageResult } from "../types.ts";
+import { formatPublished, parsePublished } from "../newsletter/dates.ts";
 
 /** Model text on one line, so it cannot open a heading or a list of its own. */
 function inline(text: string): string {
@@ -17,7 +18,9 @@ export function articleMarkdown(result: ArticleResult, lang: string): string {
   const parts: string[] = [];
   const title = version.title ?? version.snippet?.headline;
   if (title) parts.push(`# ${inline(title)}`);
-  const meta = [result.source.published, result.source.credit].filter(Boolean).join(" · ");
+  const date = parsePublished(result.source.published);
+  const published = date ? formatPublished(date, lang) : null;
+  const meta = [published, result.source.credit].filter(Boolean).join(" · ");
   if (meta) parts.push(`*${inline(meta)}*`);
   if (version.paragraphs) parts.push(...version.paragraphs.map(paragraph));
   parts.push(...digestMarkdown(version, lang));
