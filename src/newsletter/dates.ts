@@ -52,14 +52,21 @@ export function dateLocale(lang: string): string {
   return lang.toLowerCase() === "en" ? "en-GB" : lang;
 }
 
+// An Intl formatter is costly to build (ICU data): one per locale, kept.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(lang: string): Intl.DateTimeFormat {
+  const locale = dateLocale(lang);
+  let formatter = formatters.get(locale);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(locale, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+    formatters.set(locale, formatter);
+  }
+  return formatter;
+}
+
 /** "16. Mai 2024" (de), "16 May 2024" (en); raw text when the value is not a date. */
 export function formatPublished(date: PublishedDate, lang: string): string {
   if (date.day === null) return date.raw;
   const { year, month, day } = date.day;
-  return new Intl.DateTimeFormat(dateLocale(lang), {
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  }).format(new Date(Date.UTC(year, month - 1, day)));
+  return formatterFor(lang).format(new Date(Date.UTC(year, month - 1, day)));
 }
