@@ -117,7 +117,7 @@ async function warm() {
   }
   // The CLI end to end (process start-up included), results as JSONL to /dev/null.
   const started = Date.now();
-  const cli = await runNode(["bin/newsdesk.js", "summarize", dir, "--jsonl", "--cache", cacheFile, "--quiet"], { OPENAI_BASE_URL: server.url, NEWSDESK_MODEL: "test-model" });
+  const cli = await runCommand(path.join(ROOT, "bin/newsdesk.js"), ["summarize", dir, "--jsonl", "--cache", cacheFile, "--quiet"], { OPENAI_BASE_URL: server.url, NEWSDESK_MODEL: "test-model" });
   const seconds = (Date.now() - started) / 1000;
   console.log(`CLI (with start-up): exit ${cli.code}, ${fmt(seconds)} s, ${Math.round(WARM / seconds)} articles/s; ${cli.stderr.trim().split("\n").pop()}`);
   await server.close();
@@ -131,18 +131,20 @@ async function rss() {
   const rssFile = path.join(work, "rss");
   console.log(`\n## memory: summarize ${RSS_N} articles (JSONL) --out DIR, concurrency 16`);
   const started = Date.now();
-  const result = await runNode(
-    ["--import", path.join(ROOT, "bench/rss-preload.mjs"), "bin/newsdesk.js", "summarize", feed, "--out", path.join(work, "out"), "--cache", path.join(work, "c.sqlite"), "--concurrency", "16", "--quiet"],
-    { OPENAI_BASE_URL: server.url, NEWSDESK_RSS_FILE: rssFile },
+  // Started as `npx newsdesk` starts it: the executable itself, so its shebang's node flags apply.
+  const result = await runCommand(
+    path.join(ROOT, "bin/newsdesk.js"),
+    ["summarize", feed, "--out", path.join(work, "out"), "--cache", path.join(work, "c.sqlite"), "--concurrency", "16", "--quiet"],
+    { OPENAI_BASE_URL: server.url, NEWSDESK_RSS_FILE: rssFile, NODE_OPTIONS: `--import=${path.join(ROOT, "bench/rss-preload.mjs")}` },
   );
   const kib = Number(readFileSync(rssFile, "utf8"));
   console.log(`exit ${result.code} in ${fmt((Date.now() - started) / 1000, 1)} s; peak RSS ${fmt(kib / 1024, 0)} MB; ${result.stderr.trim().split("\n").pop()}`);
   await server.close();
 }
 
-function runNode(args: string[], extraEnv: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function runCommand(command: string, args: string[], extraEnv: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
+    const child = spawn(command, args, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", OPENAI_API_KEY: "not-needed", ...extraEnv },
       stdio: ["ignore", "ignore", "pipe"],

@@ -5,6 +5,7 @@ import { useOpenAIServer } from "./support/use-server.ts";
 import { describeRequest, digestReply, fakeModel, translationReply } from "./support/fake-model.ts";
 import { ROOT, SECRET_KEY, promptsCopy, registerSeedTranslation, seedArticle, tempDir, testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/pipeline.ts";
+import { defaultGlossaryPath, loadGlossary } from "../src/glossary.ts";
 import { InvalidAnswerError, RefusalError, TruncatedError, usageOf } from "../src/errors.ts";
 
 registerSeedTranslation();
@@ -184,6 +185,16 @@ describe("cache", () => {
     const again = await processArticle(seedArticle(), testPipeline(server.url, { cacheFile, promptsDir }));
     expect(server.requests.map((r) => describeRequest(r).task)).toEqual(["digest"]);
     expect(again.usage).toMatchObject({ calls: 1, cacheHits: 1 });
+  });
+
+  it("a different glossary is a different task: its terms are part of the prompt and the key", async () => {
+    const cacheFile = path.join(tempDir(), "cache.sqlite");
+    await processArticle(seedArticle(), testPipeline(server.url, { cacheFile }));
+    server.requests.length = 0;
+    const glossary = [...loadGlossary(defaultGlossaryPath()), { source: "trade fair", target: "de", term: "Handelsmesse" }];
+    await processArticle(seedArticle(), testPipeline(server.url, { cacheFile, glossary }));
+    expect(server.requests.map((r) => describeRequest(r).task).sort()).toEqual(["digest", "translate"]);
+    expect(server.requests[0]!.messages.at(-1)!.content).toContain(`"trade fair" -> "Handelsmesse"`);
   });
 
   it("never stores the API key", async () => {
