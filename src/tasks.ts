@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { Article } from "./types.ts";
 import { renderPrompt, type Message, type Prompt, type PromptSet } from "./prompts.ts";
 import { articleBlock } from "./article-prompt.ts";
-import { ARTICLE_TASKS, articleTasksSchema, digestAnswer, TranslationAnswer } from "./schemas.ts";
+import { ARTICLE_TASKS, articleTasksSchema, digestAnswer, digestSchema, TranslationAnswer, TranslationSchema } from "./schemas.ts";
 import { jsonSchemaOf, type Finding } from "./model.ts";
 import { languageName } from "./language.ts";
 import { styleRules } from "./styles.ts";
@@ -41,9 +41,9 @@ export interface TaskContext {
 
 // Deriving a JSON schema from zod, and hashing it, is slow next to a cache lookup: once per shape.
 const schemaHashes = new Map<string, string>();
-function schemaHashFor(name: string, schema: z.ZodType, shapeKey: string): string {
+function schemaHashFor(name: string, shapeKey: string, make: () => z.ZodType): string {
   let hash = schemaHashes.get(shapeKey);
-  if (!hash) schemaHashes.set(shapeKey, (hash = cacheKey({ schema: jsonSchemaOf(schema, name) })));
+  if (!hash) schemaHashes.set(shapeKey, (hash = cacheKey({ schema: jsonSchemaOf(make(), name) })));
   return hash;
 }
 const responseSchemas = new Map<string, ReturnType<typeof articleTasksSchema>>();
@@ -52,8 +52,13 @@ function responseSchemaFor(keys: string[]) {
   const shapeKey = keys.join(",");
   let schema = responseSchemas.get(shapeKey);
   if (!schema) responseSchemas.set(shapeKey, (schema = articleTasksSchema(keys)));
-  return { schema, hash: schemaHashFor(ARTICLE_TASKS, schema, shapeKey) };
+  return { schema };
 }
+// The cache key covers the shape of the task's own part of the answer: a translation asked for
+// alongside a de,en digest (run) and alone (translate --to de) is the same task.
+const translationShape = () => schemaHashFor("translation", "translation", () => TranslationSchema);
+const digestShape = (keys: string[]) => schemaHashFor("digest", `digest:${keys.join(",")}`, () => digestSchema(keys));
+
 function digestAnswerFor(keys: string[]) {
   const shapeKey = keys.join(",");
   let schema = digestAnswers.get(shapeKey);
@@ -105,7 +110,7 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
   const request: TaskRequest<typeof TranslationAnswer> = {
     task: "translate",
     label: `translate ${target}`,
-    key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, response.hash, settings, messages),
+    key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, translationShape(), settings, messages),
     messages,
     schema: TranslationAnswer,
     responseSchema: response.schema,
@@ -150,7 +155,7 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
   const request: TaskRequest<typeof schema> = {
     task: "digest",
     label: `digest ${keys.join(",")}`,
-    key: keyFor("digest", [prompts.house, prompts.digest], ctx.model, response.hash, settings, messages),
+    key: keyFor("digest", [prompts.house, prompts.digest], ctx.model, digestShape(keys), settings, messages),
     messages,
     schema,
     responseSchema: response.schema,

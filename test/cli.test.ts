@@ -106,6 +106,19 @@ describe("newsdesk translate", () => {
   });
 });
 
+describe("one cache across commands", () => {
+  it("translate, summarize and newsletter after run cost no call", async () => {
+    const cache = path.join(tempDir(), "cache.sqlite");
+    await runCli(["run", SEED, "--jsonl", "--cache", cache], { env: env() });
+    expect(server.requests).toHaveLength(2);
+    for (const args of [["translate", SEED, "--to", "de"], ["summarize", SEED, "--jsonl"], ["newsletter", SEED, "--lang", "en"]]) {
+      const result = await runCli([...args, "--cache", cache], { env: env() });
+      expect(result.code).toBe(0);
+    }
+    expect(server.requests).toHaveLength(2);
+  });
+});
+
 describe("configuration and errors", () => {
   it("exits 2 with one line naming the variables and .env when nothing is configured", async () => {
     const cwd = tempDir();
