@@ -41,7 +41,8 @@ export interface BatchHooks {
   signal?: AbortSignal;
 }
 
-function sourceLabel(source: { path: string; line?: number }): string {
+/** "file" or "file:line" (JSONL). */
+export function sourceLabel(source: { path: string; line?: number }): string {
   return source.line ? `${source.path}:${source.line}` : source.path;
 }
 
@@ -64,7 +65,7 @@ export async function runBatch(items: AsyncIterable<ReadItem>, pipeline: Pipelin
     }
     if (summary.stopped) break;
     if ("error" in item) {
-      fail({ source: item.error.file + (item.error.line ? `:${item.error.line}` : ""), id: null, reason: item.error.problem, kind: "input" });
+      fail({ source: sourceLabel({ path: item.error.file, line: item.error.line }), id: null, reason: item.error.problem, kind: "input" });
       continue;
     }
     const article = item.article;

@@ -18,7 +18,7 @@ export async function digestArticle(pipeline: Pipeline, article: Article, target
   const { options, context } = pipeline;
   const keys = Object.keys(targets);
   const whole = digestRequest(context, article, targets);
-  const hit = cachedOutcome<Digest>(pipeline, article, whole);
+  const hit = cachedOutcome<Digest>(pipeline, whole);
   if (hit) return hit;
   const singles = keys.length > 1 ? keys.map((k) => [k, digestRequest(context, article, { [k]: targets[k]! })] as const) : [];
   const cachedSingles = singles.map(([k, request]) => [k, options.cache?.get<Digest>(request.key)] as const);
@@ -35,7 +35,7 @@ export async function digestArticle(pipeline: Pipeline, article: Article, target
   const source = await reducedForDigest(pipeline, article);
   const outcome = combine(source.outcomes, null);
   const request = source.article === article ? whole : digestRequest(context, source.article, targets);
-  const result = await runTask<Digest>(pipeline, article, request);
+  const result = await runTask<Digest>(pipeline, request);
   for (const [k, request] of singles) {
     const prefix = `${k}: `;
     options.cache?.set(request.key, { task: "digest", model: options.model }, {
@@ -55,7 +55,7 @@ async function reducedForDigest(pipeline: Pipeline, article: Article): Promise<{
   const chunks = chunkParagraphs(article.paragraphs, Math.max(50, budget), countTokens);
   const outcomes = await Promise.all(
     chunks.map((chunk) =>
-      runTask<Digest>(pipeline, article, digestRequest(context, { ...article, paragraphs: chunk.paragraphs }, { [article.lang]: article.lang })),
+      runTask<Digest>(pipeline, digestRequest(context, { ...article, paragraphs: chunk.paragraphs }, { [article.lang]: article.lang })),
     ),
   );
   const paragraphs = outcomes.map((o) => {

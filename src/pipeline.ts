@@ -42,8 +42,6 @@ export interface PipelineOptions {
   concurrency?: number;
   limiter?: Limiter;
   signal?: AbortSignal;
-  /** Called when a task finishes: from the cache (`cached`) or the model. */
-  onTask?: (event: { article: Article; label: string; cached: boolean }) => void;
 }
 
 /** A prepared pipeline: prompts loaded once, one limiter and one in-flight table across a batch. */

@@ -13,7 +13,7 @@ import { countTokens, fitsInTokens, paragraphTokens } from "./tokens.ts";
 import { chunkParagraphs } from "./chunking.ts";
 import { translationChunkTokens } from "./translation.ts";
 import type { Article } from "./types.ts";
-import type { Failure } from "./batch.ts";
+import { sourceLabel, type Failure } from "./batch.ts";
 
 export interface PlanOptions {
   context: TaskContext;
@@ -107,7 +107,7 @@ export async function planBatch(items: AsyncIterable<ReadItem>, options: PlanOpt
   const planned = new Set<string>();
   for await (const item of items) {
     if ("error" in item) {
-      plan.failures.push({ source: item.error.file + (item.error.line ? `:${item.error.line}` : ""), id: null, reason: item.error.problem, kind: "input" });
+      plan.failures.push({ source: sourceLabel({ path: item.error.file, line: item.error.line }), id: null, reason: item.error.problem, kind: "input" });
       continue;
     }
     const article = item.article;

@@ -1,7 +1,7 @@
 // One task: cache first, identical work in flight shared (single-flight on the cache key), then
 // the model under the batch's limiter; the answer is cached the moment it is valid.
 import type { z } from "zod";
-import { addUsage, emptyUsage, type Article, type Usage } from "./types.ts";
+import { addUsage, emptyUsage, type Usage } from "./types.ts";
 import { requestStructured } from "./model.ts";
 import type { TaskRequest } from "./tasks.ts";
 import type { Pipeline } from "./pipeline.ts";
@@ -24,17 +24,16 @@ export function failedAfter(outcomes: TaskOutcome<unknown>[], error: unknown): n
 }
 
 /** The cached answer of a task, if there is one. */
-export function cachedOutcome<T>(pipeline: Pipeline, article: Article, request: TaskRequest<z.ZodType>): TaskOutcome<T> | undefined {
+export function cachedOutcome<T>(pipeline: Pipeline, request: TaskRequest<z.ZodType>): TaskOutcome<T> | undefined {
   const cached = pipeline.options.cache?.get<T>(request.key);
   if (!cached) return undefined;
-  pipeline.options.onTask?.({ article, label: request.label, cached: true });
   return { value: cached.value, warnings: cached.warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
 }
 
 /** Cache first; identical work already in flight is shared (single-flight on the cache key). */
-export function runTask<T>(pipeline: Pipeline, article: Article, request: TaskRequest<z.ZodType>): Promise<TaskOutcome<T>> {
+export function runTask<T>(pipeline: Pipeline, request: TaskRequest<z.ZodType>): Promise<TaskOutcome<T>> {
   const { options } = pipeline;
-  const cached = cachedOutcome<T>(pipeline, article, request);
+  const cached = cachedOutcome<T>(pipeline, request);
   if (cached) return Promise.resolve(cached);
   const running = pipeline.inFlight.get(request.key);
   if (running) {
@@ -68,7 +67,6 @@ export function runTask<T>(pipeline: Pipeline, article: Article, request: TaskRe
     )
     .then((result) => {
       options.cache?.set(request.key, { task: request.task, model: options.model }, { value: result.value, warnings: result.warnings });
-      options.onTask?.({ article, label: request.label, cached: false });
       return { value: result.value as T, warnings: result.warnings, usage: addUsage(spent, result.usage) };
     })
     .catch((error: unknown) => {

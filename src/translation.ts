@@ -68,7 +68,7 @@ async function translatePieces(
   const whole = pieces === article.paragraphs;
   const request = translateRequest(pipeline.context, article, target, whole ? undefined : { paragraphs: pieces, context });
   try {
-    const outcome = await runTask<Translation>(pipeline, article, request);
+    const outcome = await runTask<Translation>(pipeline, request);
     return { ...outcome, value: { ...outcome.value, paragraphs: outcome.value.paragraphs.map((p, i) => withoutEchoedNumber(p, i, pieces)) } };
   } catch (error) {
     if (!(error instanceof TruncatedError) || splits >= MAX_SPLITS) throw error;
