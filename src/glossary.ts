@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { baseLanguage } from "./language.ts";
 import { containsTerm } from "./checks/text.ts";
+import { ConfigError } from "./errors.ts";
 
 export interface GlossaryEntry {
   /** The term as it appears in the source text. */
@@ -21,8 +22,14 @@ function normaliseLang(code: string): string {
   return [lang!.toLowerCase(), ...rest.map((p) => (p.length === 2 ? p.toUpperCase() : p))].join("-");
 }
 
+/** A glossary that cannot be used: a configuration error (exit 2), one line naming the file (and line). */
+export class GlossaryError extends ConfigError {
+  override name = "GlossaryError";
+}
+
+/** `line` 0: the file as a whole. */
 function fail(file: string, line: number, problem: string): never {
-  throw new Error(`${file}:${line}: ${problem}`);
+  throw new GlossaryError(line > 0 ? `${file}:${line}: ${problem}` : `${file}: ${problem}`);
 }
 
 function entry(file: string, line: number, source: unknown, lang: unknown, term: unknown): GlossaryEntry {

@@ -171,6 +171,13 @@ describe("configuration and errors", () => {
     expect(promptOf()).not.toContain("Zurück zu Live Feed");
   });
 
+  it("exits 2 with one line naming the file for a glossary that cannot be read", async () => {
+    const result = await runCli(["run", SEED, "--no-cache", "--glossary", "nope/glossary.csv"], { env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe("newsdesk: nope/glossary.csv: no such file");
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("shows help right away", async () => {
     const result = await runCli(["--help"]);
     expect(result.code).toBe(0);
