@@ -106,6 +106,24 @@ describe("newsdesk translate", () => {
   });
 });
 
+describe("a batch with bad inputs", () => {
+  it("writes every good article, names every bad file on one line each, and exits 1", async () => {
+    const inbox = tempDir();
+    writeFileSync(path.join(inbox, "putin.txt"), readFileSync(path.join(ROOT, SEED)));
+    writeFileSync(path.join(inbox, "empty.txt"), "   \n\n");
+    writeFileSync(path.join(inbox, "photo.txt"), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+    writeFileSync(path.join(inbox, "feed.jsonl"), '{"title": "Broken", "body": \n' + readFileSync(path.join(ROOT, "samples/feed.jsonl"), "utf8"));
+    const out = tempDir();
+    const result = await runCli(["summarize", inbox, "--out", out, "--no-cache", "--lang", "de"], { env: env() });
+    expect(result.code).toBe(1);
+    expect(readdirSync(out).filter((f) => f.endsWith(".json"))).toHaveLength(4); // the seed + 3 good JSONL lines
+    expect(result.stderr).toMatch(/empty\.txt: empty file/);
+    expect(result.stderr).toMatch(/photo\.txt: binary data/);
+    expect(result.stderr).toMatch(/feed\.jsonl:1: invalid JSON/);
+    expect(result.stderr).toMatch(/3 failed: /);
+  });
+});
+
 describe("one cache across commands", () => {
   it("translate, summarize and newsletter after run cost no call", async () => {
     const cache = path.join(tempDir(), "cache.sqlite");
