@@ -13,7 +13,7 @@ import { createModelClient } from "../src/model.ts";
 import { articleId } from "../src/article/index.ts";
 import type { Article } from "../src/types.ts";
 import { startOpenAIServer } from "../test/support/openai-server.ts";
-import { describeRequest, fakeModel } from "../test/support/fake-model.ts";
+import { describeRequest, fakeModel, translationReply } from "../test/support/fake-model.ts";
 
 interface WmtDoc { docid: string; srclang: string; tgtlang: string; source: string[]; reference: string[] }
 
@@ -63,7 +63,7 @@ const server = await startOpenAIServer({
   handler: (body) => {
     const info = describeRequest(body);
     const reference = references.get(info.title);
-    return info.task === "translate" && reference ? { json: reference } : fakeModel(body);
+    return info.task === "translate" && reference ? translationReply(reference) : fakeModel(body);
   },
 });
 let calls = 0;
