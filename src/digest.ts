@@ -4,7 +4,7 @@ import type { Article } from "./types.ts";
 import { addUsage, emptyUsage } from "./types.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { Digest } from "./schemas.ts";
-import { digestRequest } from "./tasks.ts";
+import { digestPartRequests, digestRequest } from "./tasks.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs } from "./chunking.ts";
 import { countTokens, fitsInTokens } from "./tokens.ts";
 import { cachedOutcome, combine, runTask, type TaskOutcome } from "./run-task.ts";
@@ -16,17 +16,16 @@ import { cachedOutcome, combine, runTask, type TaskOutcome } from "./run-task.ts
  */
 export async function digestArticle(pipeline: Pipeline, article: Article, targets: Record<string, string>): Promise<TaskOutcome<Digest>> {
   const { options, context } = pipeline;
-  const keys = Object.keys(targets);
   const whole = digestRequest(context, article, targets);
   const hit = cachedOutcome<Digest>(pipeline, whole);
   if (hit) return hit;
-  const singles = keys.length > 1 ? keys.map((k) => [k, digestRequest(context, article, { [k]: targets[k]! })] as const) : [];
-  const cachedSingles = singles.map(([k, request]) => [k, options.cache?.get<Digest>(request.key)] as const);
-  if (singles.length && cachedSingles.every(([, entry]) => entry)) {
+  const parts = digestPartRequests(context, article, targets);
+  const cachedParts = parts.map(({ lang, request }) => ({ lang, entry: options.cache?.get<Digest>(request.key) }));
+  if (parts.length && cachedParts.every(({ entry }) => entry)) {
     const value: Digest = {};
     const warnings: string[] = [];
-    for (const [k, entry] of cachedSingles) {
-      value[k] = entry!.value[k]!;
+    for (const { lang, entry } of cachedParts) {
+      value[lang] = entry!.value[lang]!;
       warnings.push(...entry!.warnings);
     }
     return { value, warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
@@ -36,10 +35,10 @@ export async function digestArticle(pipeline: Pipeline, article: Article, target
   const outcome = combine(source.outcomes, null);
   const request = source.article === article ? whole : digestRequest(context, source.article, targets);
   const result = await runTask<Digest>(pipeline, request);
-  for (const [k, request] of singles) {
-    const prefix = `${k}: `;
+  for (const { lang, request } of parts) {
+    const prefix = `${lang}: `;
     options.cache?.set(request.key, { task: "digest", model: options.model }, {
-      value: { [k]: result.value[k]! },
+      value: { [lang]: result.value[lang]! },
       warnings: result.warnings.filter((w) => w.startsWith(prefix)),
     });
   }

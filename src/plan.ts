@@ -8,7 +8,7 @@ import { jsonSchemaOf } from "./model.ts";
 import type { TaskKind } from "./pipeline.ts";
 import type { Message } from "./prompts.ts";
 import { targetFor } from "./styles.ts";
-import { digestRequest, translateRequest, type TaskContext, type TaskRequest } from "./tasks.ts";
+import { digestPartRequests, digestRequest, translateRequest, type TaskContext, type TaskRequest } from "./tasks.ts";
 import { countTokens, fitsInTokens, paragraphTokens } from "./tokens.ts";
 import { chunkParagraphs } from "./chunking.ts";
 import { translationChunkTokens } from "./translation.ts";
@@ -141,8 +141,10 @@ function isCached(request: TaskRequest, article: Article, options: PlanOptions):
   const cache = options.cache;
   if (!cache) return false;
   if (cache.has(request.key)) return true;
-  if (request.task !== "digest" || options.languages.length < 2) return false;
-  return options.languages.every((lang) => cache.has(digestRequest(options.context, article, { [lang]: targetFor(lang, options.variants) }).key));
+  if (request.task !== "digest") return false;
+  const targets = Object.fromEntries(options.languages.map((lang) => [lang, targetFor(lang, options.variants)]));
+  const parts = digestPartRequests(options.context, article, targets);
+  return parts.length > 0 && parts.every(({ request: part }) => cache.has(part.key));
 }
 
 /** Tokens of the leading messages two calls share, as OpenAI caches them: from 1,024 tokens, in 128-token steps. */

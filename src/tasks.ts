@@ -39,32 +39,23 @@ export interface TaskContext {
   languages: string[];
 }
 
-// Deriving a JSON schema from zod, and hashing it, is slow next to a cache lookup: once per shape.
-const schemaHashes = new Map<string, string>();
-function schemaHashFor(name: string, shapeKey: string, make: () => z.ZodType): string {
-  let hash = schemaHashes.get(shapeKey);
-  if (!hash) schemaHashes.set(shapeKey, (hash = cacheKey({ schema: jsonSchemaOf(make(), name) })));
-  return hash;
+/** The value for `key`, made once. Building zod schemas, and hashing their JSON schema, is slow next to a cache lookup. */
+function memo<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = make()));
+  return value;
 }
+const schemaHashes = new Map<string, string>();
 const responseSchemas = new Map<string, ReturnType<typeof articleTasksSchema>>();
 const digestAnswers = new Map<string, ReturnType<typeof digestAnswer>>();
-function responseSchemaFor(keys: string[]) {
-  const shapeKey = keys.join(",");
-  let schema = responseSchemas.get(shapeKey);
-  if (!schema) responseSchemas.set(shapeKey, (schema = articleTasksSchema(keys)));
-  return { schema };
-}
+
+const responseSchemaFor = (keys: string[]) => memo(responseSchemas, keys.join(","), () => articleTasksSchema(keys));
+const digestAnswerFor = (keys: string[]) => memo(digestAnswers, keys.join(","), () => digestAnswer(keys));
 // The cache key covers the shape of the task's own part of the answer: a translation asked for
 // alongside a de,en digest (run) and alone (translate --to de) is the same task.
-const translationShape = () => schemaHashFor("translation", "translation", () => TranslationSchema);
-const digestShape = (keys: string[]) => schemaHashFor("digest", `digest:${keys.join(",")}`, () => digestSchema(keys));
-
-function digestAnswerFor(keys: string[]) {
-  const shapeKey = keys.join(",");
-  let schema = digestAnswers.get(shapeKey);
-  if (!schema) digestAnswers.set(shapeKey, (schema = digestAnswer(keys)));
-  return schema;
-}
+const translationShape = () => memo(schemaHashes, "translation", () => cacheKey({ schema: jsonSchemaOf(TranslationSchema, "translation") }));
+const digestShape = (keys: string[]) =>
+  memo(schemaHashes, `digest:${keys.join(",")}`, () => cacheKey({ schema: jsonSchemaOf(digestSchema(keys), "digest") }));
 
 function houseMessages(prompts: PromptSet, article: Article): Message[] {
   return renderPrompt(prompts.house, { article_id: article.id, article: articleBlock(article) });
@@ -106,14 +97,13 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
     }),
   ];
   const settings = prompts.translate.settings;
-  const response = responseSchemaFor(ctx.languages);
   const request: TaskRequest<typeof TranslationAnswer> = {
     task: "translate",
     label: `translate ${target}`,
     key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, translationShape(), settings, messages),
     messages,
     schema: TranslationAnswer,
-    responseSchema: response.schema,
+    responseSchema: responseSchemaFor(ctx.languages),
     schemaName: ARTICLE_TASKS,
     temperature: settings.temperature,
     maxTokens: settings.max_tokens,
@@ -128,12 +118,20 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
   return request;
 }
 
+/**
+ * The single-language digests a multi-language digest is also cached as (so a newsletter in one
+ * language reuses a summary made for two); empty for a one-language digest.
+ */
+export function digestPartRequests(ctx: TaskContext, article: Article, targets: Record<string, string>) {
+  const keys = Object.keys(targets);
+  return keys.length > 1 ? keys.map((k) => ({ lang: k, request: digestRequest(ctx, article, { [k]: targets[k]! }) })) : [];
+}
+
 /** One digest call for every requested language; `targets` maps result key -> target ("de" -> "de-CH"). */
 export function digestRequest(ctx: TaskContext, article: Article, targets: Record<string, string>) {
   const { prompts } = ctx;
   const keys = Object.keys(targets);
   const schema = digestAnswerFor(keys);
-  const response = responseSchemaFor(keys);
   const sourceText = [article.title, ...article.paragraphs].join("\n");
   const styleLines = keys.flatMap((k) => styleRules(targets[k]!).map((rule) => `${k}: ${rule}`));
   const glossaryLines = keys
@@ -158,7 +156,7 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
     key: keyFor("digest", [prompts.house, prompts.digest], ctx.model, digestShape(keys), settings, messages),
     messages,
     schema,
-    responseSchema: response.schema,
+    responseSchema: responseSchemaFor(keys),
     schemaName: ARTICLE_TASKS,
     temperature: settings.temperature,
     maxTokens: settings.max_tokens,

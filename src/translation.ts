@@ -8,7 +8,7 @@ import { translateRequest } from "./tasks.ts";
 import { TruncatedError, usageOf } from "./errors.ts";
 import { emptyUsage } from "./types.ts";
 import { countTokens, fitsInTokens, paragraphTokens } from "./tokens.ts";
-import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, joinChunks, translationBudget } from "./chunking.ts";
+import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, joinChunks, translationBudget, type Chunk } from "./chunking.ts";
 import { combine, failedAfter, runTask, type TaskOutcome } from "./run-task.ts";
 
 /** How often a truncated translation is split again before the article fails. */
@@ -44,16 +44,34 @@ export async function translateArticle(pipeline: Pipeline, article: Article, tar
   const budget = translationChunkTokens(pipeline.options, pipeline.context.prompts);
   const chunks = fitsInTokens(article.paragraphs, budget) ? null : chunkParagraphs(article.paragraphs, budget, countTokens);
   if (!chunks) return translatePieces(pipeline, article, target, article.paragraphs, undefined, budget, 0);
+  return translateChunks(pipeline, article, target, chunks, undefined, budget, 0, []);
+}
 
+/**
+ * Chunks in order, each told how the previous one ended, stitched back into the pieces they came
+ * from. `paid`: outcomes already paid for (a truncated answer) that count towards the usage.
+ */
+async function translateChunks(
+  pipeline: Pipeline,
+  article: Article,
+  target: string,
+  chunks: Chunk[],
+  context: string | undefined,
+  budget: number,
+  splits: number,
+  paid: TaskOutcome<unknown>[],
+): Promise<TaskOutcome<Translation>> {
   const outcomes: TaskOutcome<Translation>[] = [];
-  let context: string | undefined;
+  let previous = context;
   for (const chunk of chunks) {
-    const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, context, budget, 0).catch((e) => failedAfter(outcomes, e));
+    const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, previous, budget, splits).catch((e) =>
+      failedAfter([...paid, ...outcomes], e),
+    );
     outcomes.push(outcome);
-    context = outcome.value.paragraphs.at(-1);
+    previous = outcome.value.paragraphs.at(-1);
   }
   const paragraphs = joinChunks(chunks, outcomes.map((o) => o.value.paragraphs));
-  return combine(outcomes, { title: outcomes[0]!.value.title, paragraphs });
+  return combine([...paid, ...outcomes], { title: outcomes[0]!.value.title, paragraphs });
 }
 
 async function translatePieces(
@@ -77,16 +95,6 @@ async function translatePieces(
     if (chunks.length < 2) throw error;
     // The truncated answer was paid for too.
     const truncated: TaskOutcome<null> = { value: null, warnings: [], usage: usageOf(error) ?? emptyUsage() };
-    const outcomes: TaskOutcome<Translation>[] = [];
-    let previous = context;
-    for (const chunk of chunks) {
-      const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, previous, smaller, splits + 1).catch((e) =>
-        failedAfter([truncated, ...outcomes], e),
-      );
-      outcomes.push(outcome);
-      previous = outcome.value.paragraphs.at(-1);
-    }
-    const paragraphs = joinChunks(chunks, outcomes.map((o) => o.value.paragraphs));
-    return combine([truncated, ...outcomes], { title: outcomes[0]!.value.title, paragraphs });
+    return translateChunks(pipeline, article, target, chunks, context, smaller, splits + 1, [truncated]);
   }
 }
