@@ -2,7 +2,8 @@
 // or a second process never pays twice for the same work.
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
-import { mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { CacheError } from "./errors.ts";
 import os from "node:os";
 import path from "node:path";
 
@@ -40,31 +41,100 @@ export interface CacheStats {
   newest: string | null;
 }
 
+const FRESH_START = "run `newsdesk cache clear --cache FILE` to start afresh, or point --cache elsewhere (--no-cache for none)";
+
+/** A one-line reason for a failed open, naming what the user can do. */
+function openProblem(file: string, error: unknown): CacheError {
+  const code = (error as { code?: string }).code ?? "";
+  const message = (error as Error).message ?? String(error);
+  if (code === "SQLITE_NOTADB") return new CacheError(file, "not an SQLite database", FRESH_START.replace("FILE", file));
+  if (code.startsWith("SQLITE_CORRUPT")) return new CacheError(file, "the database is damaged", FRESH_START.replace("FILE", file));
+  if (code.startsWith("SQLITE_CANTOPEN") || code === "EACCES" || code === "EROFS") {
+    return new CacheError(file, `cannot be opened (${message})`, "check the folder's permissions, or point --cache elsewhere");
+  }
+  return new CacheError(file, message, "point --cache elsewhere, or use --no-cache");
+}
+
+export interface CacheOptions {
+  /** Open for reading only (cache stats, list): never creates or changes anything. */
+  readonly?: boolean;
+  /** Told once when a write fails; the answer is kept in the output all the same. */
+  onWriteError?: (error: CacheError) => void;
+}
+
 export class Cache {
   private db: Database.Database;
   private getStmt: Database.Statement;
-  private putStmt: Database.Statement;
-  private touchStmt: Database.Statement;
+  private putStmt: Database.Statement | null = null;
+  private touchStmt: Database.Statement | null = null;
+  /** The first failed write (read-only file, full disk): the run goes on without caching. */
+  writeError: CacheError | null = null;
 
-  constructor(readonly file: string) {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 10000");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.exec(`CREATE TABLE IF NOT EXISTS results (
-      key TEXT PRIMARY KEY,
-      task TEXT NOT NULL,
-      model TEXT NOT NULL,
-      value TEXT NOT NULL,
-      created INTEGER NOT NULL,
-      used INTEGER NOT NULL
-    )`);
-    this.getStmt = this.db.prepare("SELECT value, used FROM results WHERE key = ?");
-    this.putStmt = this.db.prepare(
-      "INSERT OR REPLACE INTO results (key, task, model, value, created, used) VALUES (?, ?, ?, ?, ?, ?)",
-    );
-    this.touchStmt = this.db.prepare("UPDATE results SET used = ? WHERE key = ?");
+  /** Throws CacheError, naming the file and what to do, when the file cannot serve as a cache at all. */
+  constructor(readonly file: string, private readonly options: CacheOptions = {}) {
+    if (file !== ":memory:") {
+      if (existsSync(file) && !statSync(file).isFile()) {
+        throw new CacheError(file, statSync(file).isDirectory() ? "is a folder, not a file" : "is not a regular file", "point --cache at a file");
+      }
+      if (!options.readonly) {
+        try {
+          mkdirSync(path.dirname(file), { recursive: true });
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          const problem = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : (code ?? (error as Error).message);
+          throw new CacheError(file, `cannot create its folder ${path.dirname(file)} (${problem})`, "point --cache elsewhere");
+        }
+      }
+    }
+    try {
+      this.db = new Database(file, { readonly: !!options.readonly, fileMustExist: !!options.readonly });
+      if (!options.readonly) {
+        this.db.pragma("busy_timeout = 10000");
+        this.openForWriting();
+      }
+      this.getStmt = this.db.prepare("SELECT value, used FROM results WHERE key = ?");
+    } catch (error) {
+      if (error instanceof CacheError) throw error;
+      throw openProblem(file, error);
+    }
+  }
+
+  /** WAL and the table; a file we may read but not write (read-only) is still used for reading. */
+  private openForWriting() {
+    try {
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      this.db.exec(`CREATE TABLE IF NOT EXISTS results (
+        key TEXT PRIMARY KEY,
+        task TEXT NOT NULL,
+        model TEXT NOT NULL,
+        value TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        used INTEGER NOT NULL
+      )`);
+      this.putStmt = this.db.prepare(
+        "INSERT OR REPLACE INTO results (key, task, model, value, created, used) VALUES (?, ?, ?, ?, ?, ?)",
+      );
+      this.touchStmt = this.db.prepare("UPDATE results SET used = ? WHERE key = ?");
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "";
+      if (!code.startsWith("SQLITE_READONLY")) throw error;
+      this.db.close();
+      this.db = new Database(this.file, { readonly: true });
+      this.failedWrite(error);
+    }
+  }
+
+  private failedWrite(error: unknown) {
+    if (this.writeError) return;
+    const code = (error as { code?: string }).code ?? "";
+    const problem = code.startsWith("SQLITE_READONLY")
+      ? "is read-only"
+      : code === "SQLITE_FULL"
+        ? "cannot grow: the disk is full"
+        : `cannot be written (${(error as Error).message})`;
+    this.writeError = new CacheError(this.file, problem, "answers are kept in the output but not cached, so a rerun pays for them again");
+    this.options.onWriteError?.(this.writeError);
   }
 
   get<T>(key: string): CacheEntry<T> | undefined {
@@ -72,7 +142,13 @@ export class Cache {
     if (!row) return undefined;
     // `used` drives prune; a day's precision is enough and spares a write on most hits.
     const now = Date.now();
-    if (now - row.used > TOUCH_AFTER_MS) this.touchStmt.run(now, key);
+    if (this.touchStmt && !this.writeError && now - row.used > TOUCH_AFTER_MS) {
+      try {
+        this.touchStmt.run(now, key);
+      } catch (error) {
+        this.failedWrite(error);
+      }
+    }
     return JSON.parse(row.value) as CacheEntry<T>;
   }
 
@@ -80,10 +156,20 @@ export class Cache {
     return this.getStmt.get(key) !== undefined;
   }
 
-  /** Written (and committed) the moment a task finishes, so a killed batch keeps it. */
-  set<T>(key: string, meta: { task: string; model: string }, entry: CacheEntry<T>): void {
+  /**
+   * Written (and committed) the moment a task finishes, so a killed batch keeps it. Never throws:
+   * an answer that was paid for must reach the output even when the cache cannot take it.
+   */
+  set<T>(key: string, meta: { task: string; model: string }, entry: CacheEntry<T>): boolean {
+    if (!this.putStmt || this.writeError) return false;
     const now = Date.now();
-    this.putStmt.run(key, meta.task, meta.model, JSON.stringify(entry), now, now);
+    try {
+      this.putStmt.run(key, meta.task, meta.model, JSON.stringify(entry), now, now);
+      return true;
+    } catch (error) {
+      this.failedWrite(error);
+      return false;
+    }
   }
 
   stats(): CacheStats {
@@ -109,6 +195,11 @@ export class Cache {
     const { changes } = this.db.prepare("DELETE FROM results").run();
     this.db.exec("VACUUM");
     return changes;
+  }
+
+  /** Removes a cache file that cannot be opened (damaged, not a database), with its WAL files. */
+  static remove(file: string): void {
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
   }
 
   /** Removes entries not used for `olderThanMs`. */

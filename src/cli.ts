@@ -3,8 +3,8 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Cache, defaultCachePath } from "./cache.ts";
 import { DEFAULT_MODEL, loadEnvFile, modelConfig } from "./config.ts";
-import { ConfigError, describeError } from "./errors.ts";
-import { createModelClient } from "./model.ts";
+import { CacheError, ConfigError, describeError, exitCodeOf } from "./errors.ts";
+import { createModelClient, DEFAULT_TIMEOUT_MS } from "./model.ts";
 import { createPipeline, type TaskKind } from "./pipeline.ts";
 import { loadPromptSet } from "./prompts.ts";
 import { readArticles, type ReadOptions } from "./article/index.ts";
@@ -20,7 +20,8 @@ import { createProgress, progressMode } from "./progress.ts";
 import { estimateCost, loadPrices } from "./cost.ts";
 import { planBatch } from "./plan.ts";
 import { writeFileAtomic } from "./output/files.ts";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import path from "node:path";
 
 interface CommonFlags {
   model?: string;
@@ -39,11 +40,26 @@ interface CommonFlags {
   debrisFile?: string;
   chunkTokens?: number;
   contextTokens?: number;
+  timeout: number;
+  maxCost?: number;
+  out?: string;
 }
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number of seconds above 0");
+  return n;
+}
+
+function dollars(value: string): number {
+  const n = Number(value.replace(/^\$/, ""));
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected an amount in USD, e.g. 5 or 0.50");
+  return n;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -75,7 +91,9 @@ function withCommonOptions(command: Command): Command {
     .option("--context-tokens <n>", "the model's context window, for splitting long articles (default 128000)", positiveInt)
     .option("--chunk-tokens <n>", "article tokens per translation call (default: from the context window and the prompt's max_tokens)", positiveInt)
     .addOption(new Option("--concurrency <n>", "model calls at once").default(8).argParser(positiveInt))
-    .addOption(new Option("--repairs <n>", "repair retries for an invalid answer").default(2).argParser(positiveInt))
+    .addOption(new Option("--repairs <n>", "repair retries for an invalid answer (calls per task: at most repairs + 1)").default(2).argParser(positiveInt))
+    .addOption(new Option("--timeout <seconds>", "longest wait for one model answer; a call that times out is tried once more").default(DEFAULT_TIMEOUT_MS / 1000).argParser(seconds))
+    .option("--max-cost <usd>", "start no more articles once the estimated cost reaches this (USD); a rerun resumes", dollars)
     .option("--dry-run", "plan only: count calls, tokens and cost (cache hits included); no model call, no server needed")
     .option("--prices <file>", "price table JSON (model -> USD per million input, cachedInput, output tokens) over the shipped one; also $NEWSDESK_PRICES")
     .option("--report <file>", "write the batch summary (counts, usage, cost, failures) as JSON to this file")
@@ -92,15 +110,47 @@ function glossaryFor(flags: CommonFlags) {
   return loadGlossary(typeof flags.glossary === "string" ? flags.glossary : defaultGlossaryPath());
 }
 
+/** Where --out, --report and --cache point must be usable before the first call is paid for. */
+function checkPaths(flags: CommonFlags) {
+  if (flags.out) {
+    if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new ConfigError(`--out ${flags.out}: is a file, not a folder`);
+    try {
+      mkdirSync(flags.out, { recursive: true });
+    } catch (error) {
+      throw new ConfigError(`--out ${flags.out}: cannot create the folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  if (flags.report) {
+    if (existsSync(flags.report) && statSync(flags.report).isDirectory()) throw new ConfigError(`--report ${flags.report}: is a folder; name a file`);
+    const dir = path.dirname(flags.report);
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ConfigError(`--report ${flags.report}: ${dir} is not a folder`);
+  }
+}
+
 class Session {
   readonly controller = new AbortController();
   cache: Cache | null = null;
   scheduler: Scheduler | null = null;
+  /** Said once, at the end too: paid answers that did not reach the cache. */
+  cacheWarning: string | null = null;
 
-  constructor(readonly flags: CommonFlags) {}
+  constructor(readonly flags: CommonFlags, private readonly onWarning: (line: string) => void) {}
+
+  /** Opens the cache first: a cache that cannot be used stops the run (exit 2) before any call. */
+  openCache() {
+    if (this.flags.cache === false) return;
+    this.cache = new Cache(typeof this.flags.cache === "string" ? this.flags.cache : defaultCachePath(), {
+      onWriteError: (error: CacheError) => {
+        this.cacheWarning = `newsdesk: warning: ${describeError(error)}`;
+        this.onWarning(this.cacheWarning);
+      },
+    });
+  }
 
   pipeline(languages: string[], tasks: TaskKind[]) {
     const config = modelConfig(process.env, this.flags.model);
+    checkPaths(this.flags);
+    this.openCache();
     // The scheduler does the retrying (so it sees every 429 and paces the whole batch): client retries off.
     const scheduler = createScheduler({ maxConcurrency: Math.max(1, this.flags.concurrency), signal: this.controller.signal });
     this.scheduler = scheduler;
@@ -108,9 +158,9 @@ class Session {
       apiKey: config.apiKey,
       baseURL: config.baseURL,
       maxRetries: 0,
+      timeoutMs: this.flags.timeout * 1000,
       onResponseHeaders: scheduler.observeHeaders,
     });
-    this.cache = this.flags.cache === false ? null : new Cache(typeof this.flags.cache === "string" ? this.flags.cache : defaultCachePath());
     return createPipeline({
       client,
       model: config.model,
@@ -146,24 +196,36 @@ function log(flags: CommonFlags, line: string) {
   if (!flags.quiet) process.stderr.write(line + "\n");
 }
 
-/** 0 all done; 1 some failed; 2 the only input could not be read. */
+/** 0 all done; 1 some failed or the batch stopped; 2 the only input could not be read, or the setup is wrong. */
 function exitCodeFor(summary: BatchSummary): number {
-  if (summary.failures.length === 0 && !summary.interrupted) return EXIT_OK;
+  if (summary.stopped?.kind === "config") return EXIT_USAGE;
+  if (summary.failures.length === 0 && !summary.interrupted && !summary.stopped) return EXIT_OK;
   if (summary.articles === 0 && summary.failures.length === 1 && summary.failures[0]!.kind === "input") return EXIT_USAGE;
   return EXIT_FAILED;
 }
 
-function reportEnd(flags: CommonFlags, summary: BatchSummary, cost?: ReturnType<typeof estimateCost>) {
+/** The command line as typed, for "run it again to resume" (shell-quoted where needed). */
+function resumeCommand(): string {
+  const quote = (arg: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
+  return ["newsdesk", ...process.argv.slice(2).map(quote)].join(" ");
+}
+
+function reportEnd(flags: CommonFlags, summary: BatchSummary, session: Session, cost?: ReturnType<typeof estimateCost>) {
   for (const failure of summary.failures) {
     process.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);
   }
   if (summary.failures.length > 0) {
     process.stderr.write(`newsdesk: ${summary.failures.length} failed: ${summary.failures.map((f) => f.source).join(", ")}\n`);
   }
-  if (summary.stopped) process.stderr.write(`newsdesk: stopped: ${summary.stopped} (${summary.cancelled} article${summary.cancelled === 1 ? "" : "s"} not done)\n`);
+  if (summary.stopped) {
+    const notDone = summary.cancelled + summary.notStarted;
+    const resume = summary.stopped.kind === "config" ? "fix the setup, then run the same command again" : `finished work is kept; to resume: ${resumeCommand()}`;
+    process.stderr.write(`newsdesk: stopped: ${summary.stopped.reason}; ${notDone} article${notDone === 1 ? "" : "s"} not done; ${resume}\n`);
+  }
   if (summary.interrupted) {
     process.stderr.write(`newsdesk: interrupted: ${summary.done} done, ${summary.cancelled} cancelled; finished work is kept, run the same command again to resume\n`);
   }
+  if (session.cacheWarning) process.stderr.write(session.cacheWarning + "\n");
   log(flags, formatUsageLine(summary, cost));
 }
 
@@ -209,13 +271,21 @@ async function runArticles(
   if (flags.dryRun) return planArticles(inputs, flags, languages, tasks);
   const started = Date.now();
   const prices = loadPrices(flags.prices);
-  const session = new Session(flags);
   const progress = createProgress({ mode: progressMode({ quiet: flags.quiet }) });
+  const session = new Session(flags, (line) => progress.log(line));
+  stdoutClosed.then(() => session.controller.abort());
   try {
     const pipeline = session.pipeline(languages, tasks);
     session.trapInterrupt();
+    const model = pipeline.options.model;
     const summary = await runBatch(readArticles(inputs, readOptionsFor(flags)), pipeline, {
       signal: session.controller.signal,
+      maxCostUsd: flags.maxCost,
+      // A failing batch cancels its queued calls; a cost stop lets the calls already paid for finish.
+      onStop: (stop) => {
+        if (stop.kind === "failing") session.controller.abort();
+      },
+      costOf: (usage) => estimateCost(usage, model, prices).usd ?? 0,
       // Enough articles open that every call slot has work while some articles wait on rate limits.
       articlesInFlight: Math.max(16, 2 * flags.concurrency),
       onArticle: (article) => {
@@ -233,8 +303,10 @@ async function runArticles(
       },
     });
     progress.stop();
+    // A reader that went away (| head) ends the run quietly; what was finished is cached.
+    if (isStdoutClosed()) return EXIT_OK;
     const cost = estimateCost(summary.usage, pipeline.options.model, prices);
-    reportEnd(flags, summary, cost);
+    reportEnd(flags, summary, session, cost);
     if (flags.report) {
       const report = batchReport(summary, { cost, elapsedMs: Date.now() - started, scheduler: session.scheduler?.stats() });
       writeFileAtomic(flags.report, JSON.stringify(report, null, 2) + "\n");
@@ -247,11 +319,11 @@ async function runArticles(
 }
 
 function outputResult(options: { out?: string; jsonl?: boolean }, languages: string[]) {
-  if (options.out) removeStaleTempFiles(options.out);
+  if (options.out && existsSync(options.out) && statSync(options.out).isDirectory()) removeStaleTempFiles(options.out);
   return (result: ArticleResult) => {
     if (options.out) writeResultFiles(options.out, result);
-    else if (options.jsonl) process.stdout.write(JSON.stringify(result) + "\n");
-    else for (const lang of languages) process.stdout.write(articleMarkdown(result, lang) + "\n");
+    else if (options.jsonl) writeStdout(JSON.stringify(result) + "\n");
+    else for (const lang of languages) writeStdout(articleMarkdown(result, lang) + "\n");
   };
 }
 
@@ -291,8 +363,8 @@ export function buildProgram(): Command {
   ).action(async (input: string, options) => {
     const [lang] = languageList(options.to);
     process.exitCode = await runArticles([input], options, [lang!], ["translate"], (result) => {
-      if (options.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
-      else process.stdout.write(translationMarkdown(result.languages[lang!]!));
+      if (options.json) writeStdout(JSON.stringify(result, null, 2) + "\n");
+      else writeStdout(translationMarkdown(result.languages[lang!]!));
     });
   });
 
@@ -337,7 +409,7 @@ export function buildProgram(): Command {
     }, (article) => readOrder.set(article, readOrder.size));
     if (items.length > 0) {
       items.sort((a, b) => a.index - b.index);
-      process.stdout.write(
+      writeStdout(
         renderNewsletter(items.map((i) => i.item), {
           format: options.format,
           lang: options.variant?.find((v: string) => v.startsWith(lang!)) ?? lang!,
@@ -352,18 +424,21 @@ export function buildProgram(): Command {
   });
 
   const cache = program.command("cache").description("look at or empty the cache");
-  const cacheFile = (options: { cache?: string }) => new Cache(options.cache ?? defaultCachePath());
+  const cachePath = (options: { cache?: string }) => options.cache ?? defaultCachePath();
   cache
     .command("stats")
     .option("--cache <file>", "cache file")
     .option("--json", "as JSON")
     .action((options) => {
-      const store = cacheFile(options);
+      const file = cachePath(options);
+      // Looking never creates anything.
+      if (!existsSync(file)) return void writeStdout(options.json ? "null\n" : `no cache at ${file} (nothing cached yet)\n`);
+      const store = new Cache(file, { readonly: true });
       const stats = store.stats();
       store.close();
-      if (options.json) return void process.stdout.write(JSON.stringify(stats, null, 2) + "\n");
+      if (options.json) return void writeStdout(JSON.stringify(stats, null, 2) + "\n");
       const tasks = Object.entries(stats.byTask).map(([t, n]) => `${t} ${n}`).join(", ") || "none";
-      process.stdout.write(
+      writeStdout(
         `${stats.file}\n${stats.entries} entries (${tasks}), ${(stats.bytes / 1024).toFixed(0)} KiB` +
           (stats.oldest ? `, from ${stats.oldest} to ${stats.newest}` : "") + "\n",
       );
@@ -372,23 +447,52 @@ export function buildProgram(): Command {
     .command("clear")
     .option("--cache <file>", "cache file")
     .action((options) => {
-      const store = cacheFile(options);
+      const file = cachePath(options);
+      let store: Cache;
+      try {
+        store = new Cache(file);
+      } catch (error) {
+        // A damaged file or one that is no database at all: clearing means starting afresh.
+        if (!(error instanceof CacheError) || !existsSync(file) || !statSync(file).isFile()) throw error;
+        Cache.remove(file);
+        return void writeStdout(`${file} was not a usable cache (${error.problem}); removed it\n`);
+      }
       const n = store.clear();
       store.close();
-      process.stdout.write(`removed ${n} entries from ${store.file}\n`);
+      writeStdout(`removed ${n} entries from ${store.file}\n`);
     });
   cache
     .command("prune")
     .option("--cache <file>", "cache file")
     .option("--older-than <days>", "remove entries unused for this many days", positiveInt, 30)
     .action((options) => {
-      const store = cacheFile(options);
+      const store = new Cache(cachePath(options));
       const n = store.prune(options.olderThan * 86_400_000);
       store.close();
-      process.stdout.write(`removed ${n} entries unused for ${options.olderThan} days\n`);
+      writeStdout(`removed ${n} entries unused for ${options.olderThan} days\n`);
     });
 
   return program;
+}
+
+// stdout is where results go. A reader may be slow (everything queued must reach it: the process
+// ends by itself once stdout is drained, never by process.exit) or may go away (| head): then the
+// run stops quietly, keeping what the cache holds.
+let stdoutGone = false;
+const stdoutClosed = new Promise<void>((resolve) => {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+    stdoutGone = true;
+    resolve();
+  });
+});
+
+function isStdoutClosed(): boolean {
+  return stdoutGone;
+}
+
+function writeStdout(text: string): void {
+  if (!stdoutGone) process.stdout.write(text);
 }
 
 export async function main(argv = process.argv): Promise<number> {
@@ -402,11 +506,8 @@ export async function main(argv = process.argv): Promise<number> {
     if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return EXIT_OK;
     if (typeof code === "string" && code.startsWith("commander.")) return EXIT_USAGE;
     process.stderr.write(`newsdesk: ${describeError(error)}\n`);
-    return error instanceof ConfigError || (error as Error).name === "TemplateError" || (error as Error).name === "InputError"
-      ? EXIT_USAGE
-      : EXIT_FAILED;
+    return exitCodeOf(error);
   }
 }
 
-const code = await main();
-process.exit(code);
+process.exitCode = await main();

@@ -1,13 +1,30 @@
 // Typed errors, so the CLI and library users can tell what went wrong without parsing text.
+// Each class declares what a caller needs: the exit code, and for provider faults their kind.
 import type { Usage } from "./types.ts";
+import { redactSecrets } from "./secrets.ts";
+
+export { redactSecrets } from "./secrets.ts";
 
 export class NewsdeskError extends Error {
   override name = "NewsdeskError";
+  /** The CLI's exit code when this error ends a run: 1 failed work, 2 usage or configuration. */
+  exitCode = 1;
+  /** Calls already paid for when the work failed (so cost reports count them). */
+  usage?: Usage;
 }
 
 /** Bad configuration or usage: exit code 2. */
 export class ConfigError extends NewsdeskError {
   override name = "ConfigError";
+  override exitCode = 2;
+}
+
+/** The cache file cannot be used at all (not a database, a folder, not creatable): exit 2 before any call. */
+export class CacheError extends ConfigError {
+  override name = "CacheError";
+  constructor(readonly file: string, readonly problem: string, readonly hint: string) {
+    super(`cache ${file}: ${problem}; ${hint}`);
+  }
 }
 
 /** The model declined to answer (a refusal or a content filter). */
@@ -29,11 +46,50 @@ export class InvalidAnswerError extends NewsdeskError {
 }
 
 /**
+ * What a fault of the model server means for the work:
+ * - rate: slow down and try again (429);
+ * - quota: the account has no credit left; nothing will work until it has;
+ * - transient: try this call again later (5xx, connection reset, timeout, a body that is not JSON);
+ * - config: the setup is wrong (bad key, unknown model, unreachable server); stop everything;
+ * - permanent: this request cannot succeed (400 for this article);
+ * - abort: cancelled by the user.
+ */
+export type FaultKind = "rate" | "quota" | "transient" | "config" | "permanent" | "abort";
+
+/** A fault of the model server or of the way to it, classified once where the provider is called. */
+export class ProviderError extends NewsdeskError {
+  override name = "ProviderError";
+  constructor(
+    message: string,
+    readonly kind: FaultKind,
+    readonly details: { status?: number | null; retryAfterMs?: number | null; timeout?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, { cause: details.cause });
+    this.exitCode = kind === "config" ? 2 : 1;
+  }
+  get status(): number | null {
+    return this.details.status ?? null;
+  }
+  get retryAfterMs(): number | null {
+    return this.details.retryAfterMs ?? null;
+  }
+}
+
+/** A 429 with code "insufficient_quota": retrying cannot help, the batch must stop. */
+export class QuotaExceededError extends ProviderError {
+  override name = "QuotaExceededError";
+  constructor(message: string) {
+    super(message, "quota");
+  }
+}
+
+/**
  * Keeps what a failed task or article already used (calls, tokens) on the error, so that usage and
  * cost reports count calls that were paid for even when the work failed.
  */
 export function withUsage<E>(error: E, usage: Usage): E {
-  if (error && typeof error === "object") {
+  if (error instanceof NewsdeskError) error.usage = usage;
+  else if (error && typeof error === "object") {
     Object.defineProperty(error, "usage", { value: usage, configurable: true, writable: true, enumerable: false });
   }
   return error;
@@ -43,13 +99,11 @@ export function usageOf(error: unknown): Usage | undefined {
   return error && typeof error === "object" ? (error as { usage?: Usage }).usage : undefined;
 }
 
-/** Removes the API key (and anything shaped like one) from text that may be shown or stored. */
-export function redactSecrets(text: string, secrets: (string | undefined)[] = [process.env.OPENAI_API_KEY]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join("[redacted]");
-  }
-  return out.replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, "[redacted]");
+/** The exit code an error asks for: its own when it is ours, 1 otherwise. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof NewsdeskError) return error.exitCode;
+  const name = (error as Error | null)?.name;
+  return name === "TemplateError" || name === "InputError" ? 2 : 1;
 }
 
 /** One line describing an error for the user, secrets removed. */

@@ -1,12 +1,32 @@
 // The one place that talks to the openai client: structured output with a fallback for servers
 // that lack json_schema, zod validation, a repair retry that tells the model what was wrong,
 // and the usage of every call.
-import OpenAI, { BadRequestError } from "openai";
+import OpenAI, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  AuthenticationError,
+  BadRequestError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+} from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
 import type { z } from "zod";
 import type { Message } from "./prompts.ts";
 import { emptyUsage, type Usage } from "./types.ts";
-import { InvalidAnswerError, RefusalError, TruncatedError, withUsage } from "./errors.ts";
+import { InvalidAnswerError, ProviderError, QuotaExceededError, RefusalError, TruncatedError, withUsage } from "./errors.ts";
+import { containsSecret, registerSecret } from "./secrets.ts";
+import { retryAfterMs } from "./scheduler.ts";
+
+/**
+ * Runs one model call under a batch's limiter (concurrency, pacing, transport retries).
+ * `followUp`: the call continues a conversation (a repair), so it goes before calls that start one.
+ */
+export type Limiter = <T>(fn: () => Promise<T>, options?: { followUp?: boolean }) => Promise<T>;
+
+export const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** How the answer's shape is asked for; a server that rejects one mode gets the next. */
 export type OutputMode = "json_schema" | "json_object" | "text";
@@ -25,18 +45,28 @@ export interface ModelClientOptions {
 export interface ModelClient {
   openai: OpenAI;
   mode: OutputMode;
+  /** Where the calls go, for messages: the base URL, or api.openai.com. */
+  server: string;
+  timeoutMs: number;
+  /** Whether any call has been answered yet: a server that refuses connections from the start is misconfigured. */
+  answered: boolean;
 }
 
 export function createModelClient(options: ModelClientOptions = {}): ModelClient {
+  // The key as sent is trimmed; both forms are scrubbed wherever text may be shown or stored.
+  registerSecret(options.apiKey);
+  const apiKey = options.apiKey?.trim();
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const openai = new OpenAI({
     // Local servers take any key, but the client refuses to start without one.
-    apiKey: options.apiKey || "not-needed",
-    baseURL: options.baseURL || undefined,
+    apiKey: apiKey || "not-needed",
+    baseURL: options.baseURL?.trim() || undefined,
     maxRetries: options.maxRetries ?? 4,
-    timeout: options.timeoutMs ?? 120_000,
+    timeout: timeoutMs,
     ...(options.onResponseHeaders ? { fetch: observingFetch(options.onResponseHeaders) } : {}),
   });
-  return { openai, mode: options.mode ?? "json_schema" };
+  const server = options.baseURL?.trim() || "https://api.openai.com/v1";
+  return { openai, mode: options.mode ?? "json_schema", server, timeoutMs, answered: false };
 }
 
 function observingFetch(onHeaders: (headers: Headers) => void): typeof fetch {
@@ -64,6 +94,8 @@ export interface StructuredRequest<S extends z.ZodType> {
   check?: (value: z.infer<S>) => Finding[];
   /** Repair retries after an invalid answer (default 2). */
   repairs?: number;
+  /** Runs each HTTP call (default: at once); transport retries happen there, never around the repairs. */
+  limiter?: Limiter;
   signal?: AbortSignal;
 }
 
@@ -114,7 +146,7 @@ async function repairLoop<S extends z.ZodType>(
   let fallback: { value: z.infer<S>; soft: string[] } | null = null;
 
   for (let attempt = 0; attempt <= repairs; attempt++) {
-    const completion = await complete(client, request, conversation);
+    const completion = await complete(client, request, conversation, attempt > 0);
     addCompletionUsage(usage, completion);
     const choice = completion.choices[0];
     if (!choice) throw new InvalidAnswerError(`the server sent no answer`, ["no choices"]);
@@ -129,7 +161,10 @@ async function repairLoop<S extends z.ZodType>(
       );
     }
     const text = message.content ?? "";
-    const parsed = validate(request.schema, text, client.mode !== "json_schema");
+    // A server that puts the key into an answer must not get it into the cache or any output.
+    const parsed: Validation<z.infer<S>> = containsSecret(text)
+      ? { ok: false, problems: ["the answer contains the API key; it must not"] }
+      : validate(request.schema, text, client.mode !== "json_schema");
     let problems: string[];
     let soft: string[] = [];
     if (parsed.ok) {
@@ -180,33 +215,139 @@ function callSignal(parent: AbortSignal | undefined): { signal: AbortSignal | un
   return { signal: controller.signal, done: () => parent.removeEventListener("abort", onAbort) };
 }
 
-async function complete(client: ModelClient, request: StructuredRequest<z.ZodType>, conversation: Message[]) {
+async function complete(client: ModelClient, request: StructuredRequest<z.ZodType>, conversation: Message[], followUp: boolean) {
+  const send: Limiter = request.limiter ?? ((fn) => fn());
   for (;;) {
     const mode = client.mode;
-    const call = callSignal(request.signal);
     try {
-      return await client.openai.chat.completions.create(
-        {
-          model: request.model,
-          messages: withModeInstructions(mode, conversation, request),
-          ...(responseFormat(mode, request) as object),
-          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-          ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
-        },
-        { signal: call.signal },
-      );
+      return await send(() => completeOnce(client, request, conversation, mode), { followUp });
     } catch (error) {
       // A server that does not know json_schema (or json_object) answers 400: step down one mode.
       // Calls in flight at once may all see the 400: only the first steps the shared mode down.
-      if (error instanceof BadRequestError && mode !== "text" && /response_format|json_schema|json_object/i.test(error.message)) {
+      const cause = error instanceof ProviderError ? error.cause : error;
+      if (cause instanceof BadRequestError && mode !== "text" && /response_format|json_schema|json_object/i.test(cause.message)) {
         if (client.mode === mode) client.mode = mode === "json_schema" ? "json_object" : "text";
         continue;
       }
       throw error;
-    } finally {
-      call.done();
     }
   }
+}
+
+/** One HTTP call; every fault comes out as a ProviderError of a known kind. */
+async function completeOnce(client: ModelClient, request: StructuredRequest<z.ZodType>, conversation: Message[], mode: OutputMode) {
+  const call = callSignal(request.signal);
+  try {
+    const completion = await client.openai.chat.completions.create(
+      {
+        model: request.model,
+        messages: withModeInstructions(mode, conversation, request),
+        ...(responseFormat(mode, request) as object),
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+      },
+      { signal: call.signal },
+    );
+    if (!isCompletion(completion)) {
+      throw new ProviderError(`the server at ${client.server} answered 200 with a body that is not a chat completion`, "transient");
+    }
+    client.answered = true;
+    return completion;
+  } catch (error) {
+    throw providerError(error, client, request.model);
+  } finally {
+    call.done();
+  }
+}
+
+function isCompletion(value: unknown): value is OpenAI.Chat.ChatCompletion {
+  return !!value && typeof value === "object" && Array.isArray((value as { choices?: unknown }).choices);
+}
+
+/** The error code of a failed connection (ECONNREFUSED, ENOTFOUND, ...) wherever the client tucked it, else the innermost message. */
+function networkProblem(error: unknown): { code: string | null; innermost: string } {
+  let innermost = "";
+  for (let e: unknown = error, depth = 0; e && typeof e === "object" && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) return { code, innermost };
+    innermost = (e as Error).message ?? innermost;
+  }
+  return { code: null, innermost };
+}
+
+const NETWORK_PROBLEMS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host name lookup failed",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection closed",
+  UND_ERR_SOCKET: "connection closed",
+};
+
+/** What the server said, short: its error message without the status the client puts in front. */
+function serverSays(error: Error): string {
+  const text = firstLine(error.message).replace(/^\d{3}\s*/, "");
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0]!.trim();
+}
+
+/** Classifies whatever the openai client threw; the only place that knows its error classes. */
+export function providerError(error: unknown, client: ModelClient, model: string): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const where = client.server;
+  const urlHint = client.server.startsWith("https://api.openai.com") ? "" : " (OPENAI_BASE_URL)";
+  if (error instanceof APIUserAbortError || (error instanceof Error && error.name === "AbortError")) {
+    return new ProviderError("cancelled", "abort", { cause: error });
+  }
+  if (error instanceof APIConnectionTimeoutError) {
+    return new ProviderError(`the server at ${where} did not answer within ${Math.round(client.timeoutMs / 1000)} s (--timeout)`, "transient", {
+      timeout: true,
+      cause: error,
+    });
+  }
+  if (error instanceof APIConnectionError) {
+    const { code, innermost } = networkProblem(error);
+    // fetch refuses some ports outright (e.g. 9, 25): no retry can help.
+    const badPort = !code && /bad port/i.test(innermost);
+    const problem = badPort ? "the port is one fetch refuses to use (bad port)" : ((code && NETWORK_PROBLEMS[code]) ?? code ?? "connection failed");
+    // Refused or unknown before anything was ever answered: the URL is wrong or the server is down.
+    const fatal = badPort || (!client.answered && (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EHOSTUNREACH"));
+    return new ProviderError(`cannot reach the model server at ${where}${urlHint}: ${problem}`, fatal ? "config" : "transient", { cause: error });
+  }
+  if (error instanceof RateLimitError) {
+    if (error.code === "insufficient_quota" || /insufficient_quota/.test(error.message)) {
+      return new QuotaExceededError(`insufficient quota: the provider says the account has no credit left (${firstLine(error.message)})`);
+    }
+    return new ProviderError(`rate limited (429): ${firstLine(error.message)}`, "rate", { status: 429, retryAfterMs: retryAfterMs(error.headers), cause: error });
+  }
+  if (error instanceof AuthenticationError) {
+    return new ProviderError(`the server at ${where} rejected the API key (401: ${serverSays(error)}): check OPENAI_API_KEY`, "config", { status: 401, cause: error });
+  }
+  if (error instanceof PermissionDeniedError) {
+    return new ProviderError(`the server at ${where} denied access (403: ${serverSays(error)}): check OPENAI_API_KEY and the model's access`, "config", { status: 403, cause: error });
+  }
+  if (error instanceof NotFoundError) {
+    return new ProviderError(
+      `model "${model}" or the chat endpoint not found at ${where} (404): check --model / NEWSDESK_MODEL and OPENAI_BASE_URL (it usually ends in /v1)`,
+      "config",
+      { status: 404, cause: error },
+    );
+  }
+  if (error instanceof APIError) {
+    const status = error.status ?? 0;
+    const kind = status >= 500 || status === 408 || status === 409 ? "transient" : "permanent";
+    return new ProviderError(firstLine(error.message) || `status ${status}`, kind, { status, cause: error });
+  }
+  if (error instanceof SyntaxError) {
+    return new ProviderError(`the server at ${where} sent a body that is not JSON (${firstLine(error.message)})`, "transient", { cause: error });
+  }
+  const message = error instanceof Error ? firstLine(error.message) : String(error);
+  return new ProviderError(message, "permanent", { cause: error });
 }
 
 function responseFormat(mode: OutputMode, request: StructuredRequest<z.ZodType>) {

@@ -2,7 +2,7 @@
 // one digest for all languages; each task goes cache -> model -> checks -> cache.
 import pLimit from "p-limit";
 import { addUsage, emptyUsage, type Article, type ArticleResult, type LanguageResult } from "./types.ts";
-import type { ModelClient } from "./model.ts";
+import type { Limiter, ModelClient } from "./model.ts";
 import type { Cache } from "./cache.ts";
 import { loadPromptSet, type PromptSet } from "./prompts.ts";
 import { baseLanguage } from "./language.ts";
@@ -17,8 +17,7 @@ import { usageOf, withUsage } from "./errors.ts";
 
 export type TaskKind = "translate" | "digest";
 
-/** Runs a model call under the batch's concurrency limit. */
-export type Limiter = <T>(fn: () => Promise<T>) => Promise<T>;
+export type { Limiter } from "./model.ts";
 
 export interface PipelineOptions {
   client: ModelClient;

@@ -30,6 +30,19 @@ export function cachedOutcome<T>(pipeline: Pipeline, request: TaskRequest<z.ZodT
   return { value: cached.value, warnings: cached.warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
 }
 
+/**
+ * The failure of work shared in flight, for a second article: the same class and fields (so it can
+ * recover the same way, e.g. split a truncated translation), but no usage: the calls are counted
+ * once, with the article that made them.
+ */
+function sharedFailure(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const copy = Object.create(Object.getPrototypeOf(error)) as Error & { usage?: unknown };
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  if ("usage" in copy) copy.usage = undefined;
+  return copy;
+}
+
 /** Cache first; identical work already in flight is shared (single-flight on the cache key). */
 export function runTask<T>(pipeline: Pipeline, request: TaskRequest<z.ZodType>): Promise<TaskOutcome<T>> {
   const { options } = pipeline;
@@ -40,38 +53,31 @@ export function runTask<T>(pipeline: Pipeline, request: TaskRequest<z.ZodType>):
     return running.then(
       (outcome) => ({ ...outcome, usage: { ...emptyUsage(), cacheHits: 1 } }) as TaskOutcome<T>,
       (error: unknown) => {
-        // The calls are counted once, with the article that made them.
-        throw new Error((error as Error).message, { cause: error });
+        throw sharedFailure(error);
       },
     );
   }
-  // Calls of attempts the limiter retried (a 5xx after a repair, say) were paid for too.
-  const spent = emptyUsage();
-  const promise = pipeline
-    .limiter(() =>
-      requestStructured(options.client, {
-        model: options.model,
-        messages: request.messages,
-        schema: request.schema,
-        responseSchema: request.responseSchema,
-        schemaName: request.schemaName,
-        temperature: request.temperature,
-        maxTokens: request.maxTokens,
-        check: request.check,
-        repairs: options.repairs,
-        signal: options.signal,
-      }).catch((error: unknown) => {
-        addUsage(spent, usageOf(error) ?? emptyUsage());
-        throw error;
-      }),
-    )
+  // The limiter runs each HTTP call (transport retries there); the repairs are the model layer's.
+  const promise = requestStructured(options.client, {
+    model: options.model,
+    messages: request.messages,
+    schema: request.schema,
+    responseSchema: request.responseSchema,
+    schemaName: request.schemaName,
+    temperature: request.temperature,
+    maxTokens: request.maxTokens,
+    check: request.check,
+    repairs: options.repairs,
+    limiter: pipeline.limiter,
+    signal: options.signal,
+  })
     .then((result) => {
       options.cache?.set(request.key, { task: request.task, model: options.model }, { value: result.value, warnings: result.warnings });
-      return { value: result.value as T, warnings: result.warnings, usage: addUsage(spent, result.usage) };
+      return { value: result.value as T, warnings: result.warnings, usage: result.usage };
     })
     .catch((error: unknown) => {
       if (error instanceof Error) error.message = `${request.label}: ${error.message}`;
-      throw withUsage(error, spent);
+      throw error;
     })
     .finally(() => pipeline.inFlight.delete(request.key));
   pipeline.inFlight.set(request.key, promise as Promise<TaskOutcome<unknown>>);

@@ -1,23 +1,25 @@
 // How every model call of a batch is scheduled: a dynamic concurrency limit (AIMD: +1 after a run
 // of successes, halved on a rate limit), a global pause while the provider says "retry after",
 // and retries with backoff for transient faults within a per-task attempt budget.
-// Usable as the pipeline's `limiter`; the openai client's own retries should be off (maxRetries 0).
-import { APIConnectionError, APIError, APIUserAbortError, RateLimitError } from "openai";
+// Usable as the pipeline's `limiter`, around each HTTP call (never around a repair conversation, so
+// transport retries and repairs do not multiply); the openai client's own retries should be off.
+// It knows faults only by their kind (ProviderError), not by any SDK's classes.
 import { setMaxListeners } from "node:events";
-import { InvalidAnswerError, NewsdeskError } from "./errors.ts";
+import { ProviderError, QuotaExceededError, type FaultKind } from "./errors.ts";
 
-/** A 429 with code "insufficient_quota": retrying cannot help, the batch must stop. */
-export class QuotaExceededError extends NewsdeskError {
-  override name = "QuotaExceededError";
-}
+export { QuotaExceededError } from "./errors.ts";
 
 export interface SchedulerOptions {
   /** Upper bound of calls at once (the --concurrency flag). */
   maxConcurrency: number;
   /** Where the limit starts (default: maxConcurrency). */
   initialConcurrency?: number;
-  /** Attempts per task for transient faults (5xx, connection errors, timeouts, invalid answers); default 6. */
+  /** Attempts per call for transient faults (5xx, connection errors, bad bodies); default 6. */
   maxAttempts?: number;
+  /** Attempts per call when the server does not answer in time (a hung server); default 2. */
+  maxTimeoutAttempts?: number;
+  /** How long one call may keep being retried for transient faults, from its first attempt (default 10 min). */
+  callBudgetMs?: number;
   /** First backoff delay; doubles per attempt, with jitter (default 500 ms). */
   baseDelayMs?: number;
   /** Longest backoff delay (default 8 s). */
@@ -45,27 +47,17 @@ export interface SchedulerStats {
 }
 
 export interface Scheduler {
-  /** The pipeline's limiter: runs fn under the limit, retrying what deserves a retry. */
-  run: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The pipeline's limiter: runs fn under the limit, retrying what deserves a retry; follow-ups go first. */
+  run: <T>(fn: () => Promise<T>, options?: { followUp?: boolean }) => Promise<T>;
   /** Feeds response headers of successful calls (x-ratelimit-*) for proactive pacing. */
   observeHeaders: (headers: Headers) => void;
   stats: () => SchedulerStats;
 }
 
-type ErrorKind = "rate" | "quota" | "transient" | "abort" | "permanent";
-
-export function classifyError(error: unknown): ErrorKind {
-  if (error instanceof APIUserAbortError) return "abort";
+/** The kind of a fault; anything that is not a classified provider fault cannot be helped by retrying. */
+export function classifyError(error: unknown): FaultKind {
+  if (error instanceof ProviderError) return error.kind;
   if (error instanceof Error && error.name === "AbortError") return "abort";
-  if (error instanceof RateLimitError) {
-    return error.code === "insufficient_quota" || /insufficient_quota/.test(error.message) ? "quota" : "rate";
-  }
-  if (error instanceof APIConnectionError) return "transient"; // includes APIConnectionTimeoutError
-  if (error instanceof APIError) {
-    const status = error.status ?? 0;
-    return status >= 500 || status === 408 || status === 409 ? "transient" : "permanent";
-  }
-  if (error instanceof InvalidAnswerError) return "transient";
   return "permanent";
 }
 
@@ -108,6 +100,8 @@ interface Waiter {
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const max = Math.max(1, options.maxConcurrency);
   const maxAttempts = Math.max(1, options.maxAttempts ?? 6);
+  const maxTimeoutAttempts = Math.max(1, options.maxTimeoutAttempts ?? 2);
+  const callBudget = options.callBudgetMs ?? 10 * 60_000;
   const baseDelay = options.baseDelayMs ?? 500;
   const maxDelay = options.maxDelayMs ?? 8000;
   const patience = options.rateLimitPatienceMs ?? 30 * 60_000;
@@ -120,8 +114,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let pausedUntil = 0;
   let lastDecrease = 0;
   let pauseTimer: NodeJS.Timeout | null = null;
-  let fatal: string | null = null;
-  // Retries go first: they have waited already.
+  // Set by a fault no call can get past (quota gone, bad key, no server): every waiting call gets it.
+  let fatal: ProviderError | null = null;
+  // Retries and follow-ups go first: they have waited already, and finish work already begun.
   const retryQueue: Waiter[] = [];
   const queue: Waiter[] = [];
   const stats: SchedulerStats = { attempts: 0, rateLimited: 0, retries: 0, limit, minLimitSeen: limit };
@@ -164,7 +159,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const acquire = (isRetry: boolean) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError());
-      if (fatal) return reject(new QuotaExceededError(fatal));
+      if (fatal) return reject(fatal);
       (isRetry ? retryQueue : queue).push({ resolve, reject });
       pump();
     });
@@ -226,10 +221,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       signal?.addEventListener("abort", onAbort, { once: true });
     });
 
-  async function run<T>(fn: () => Promise<T>): Promise<T> {
+  async function run<T>(fn: () => Promise<T>, runOptions: { followUp?: boolean } = {}): Promise<T> {
     const firstStart = Date.now();
     let failures = 0;
-    let isRetry = false;
+    let timeouts = 0;
+    // Retries and follow-ups (repairs) go first: they finish work already begun.
+    let isRetry = !!runOptions.followUp;
     for (;;) {
       await acquire(isRetry);
       const startedAt = Date.now();
@@ -239,21 +236,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         result = await fn();
       } catch (error) {
         const kind = signal?.aborted ? "abort" : classifyError(error);
-        if (kind === "quota") {
-          // Before the slot is released: no waiting call may start once the quota is known to be gone.
-          fatal ??= `insufficient quota: the provider says the account has no credit left (${(error as Error).message.split("\n")[0]}); stopping the batch`;
-          for (const w of [...retryQueue.splice(0), ...queue.splice(0)]) w.reject(new QuotaExceededError(fatal));
+        if (kind === "quota" || kind === "config") {
+          // Before the slot is released: no waiting call may start once the batch cannot go on.
+          fatal ??= kind === "quota" ? new QuotaExceededError(`${(error as Error).message}; stopping the batch`) : (error as ProviderError);
+          for (const w of [...retryQueue.splice(0), ...queue.splice(0)]) w.reject(fatal);
           release();
-          throw new QuotaExceededError(fatal);
+          throw fatal;
         }
         release();
         if (signal?.aborted) throw error;
         if (kind === "rate") {
           stats.rateLimited++;
-          const headerWait = retryAfterMs((error as APIError).headers);
-          const waitMs = headerWait ?? backoff(Math.min(6, stats.rateLimited));
+          const waitMs = (error as ProviderError).retryAfterMs ?? backoff(Math.min(6, stats.rateLimited));
           if (Date.now() + waitMs - firstStart > patience) {
-            throw new Error(`still rate-limited after ${Math.round((Date.now() - firstStart) / 1000)} s: ${(error as Error).message}`);
+            throw new ProviderError(`still rate-limited after ${Math.round((Date.now() - firstStart) / 1000)} s: ${(error as Error).message}`, "rate", { cause: error });
           }
           onRateLimit(startedAt, waitMs);
           pauseFor(waitMs);
@@ -263,11 +259,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         }
         if (kind === "transient") {
           failures++;
-          if (failures >= maxAttempts) {
-            if (error instanceof Error) error.message = `${error.message} (gave up after ${failures} attempts)`;
-            throw error;
-          }
+          const timedOut = (error as ProviderError).details?.timeout === true;
+          if (timedOut) timeouts++;
           const delayMs = backoff(failures);
+          const spent = Date.now() - firstStart;
+          if (failures >= maxAttempts || timeouts >= maxTimeoutAttempts || spent + delayMs > callBudget) {
+            throw new ProviderError(`${(error as Error).message} (gave up after ${failures} attempt${failures === 1 ? "" : "s"}, ${Math.round(spent / 1000)} s)`, "transient", {
+              cause: error,
+              timeout: timedOut,
+            });
+          }
           stats.retries++;
           options.onEvent?.({ type: "retry", attempt: failures, delayMs, reason: (error as Error).message });
           await sleep(delayMs);

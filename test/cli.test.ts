@@ -165,8 +165,9 @@ describe("configuration and errors", () => {
     try {
       const out = tempDir();
       const result = await runCli(["run", SEED, "--out", out, "--no-cache"], { env: env({ OPENAI_BASE_URL: keyServer.url }) });
-      expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/Incorrect API key provided/);
+      // A rejected key is a configuration error: the batch stops at once, exit 2.
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/rejected the API key \(401: Incorrect API key provided: \[redacted\].*\): check OPENAI_API_KEY/);
       expect(result.stderr + result.stdout).not.toContain(SECRET_KEY);
       expect(result.stderr).not.toContain(SECRET_KEY.slice(0, 12));
     } finally {

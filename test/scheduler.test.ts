@@ -84,34 +84,40 @@ describe("scheduler", () => {
     writeArticleFiles(dir, 40);
     const { pipeline } = batchSetup(server.url, { maxConcurrency: 2 });
     const summary = await runBatch(readArticles([dir]), pipeline, { articlesInFlight: 4 });
-    expect(summary.stopped).toMatch(/insufficient quota/);
+    expect(summary.stopped).toMatchObject({ kind: "quota", reason: expect.stringMatching(/insufficient quota/) });
     expect(summary.failures).toEqual([]);
     expect(summary.done).toBe(0);
     expect(server.requests.length).toBeLessThanOrEqual(2);
-    expect(summary.articles).toBeLessThan(40); // reading stopped too
+    expect(summary.articles).toBeLessThan(40); // no more articles started
+    // Every article is accounted for: the ones cut short and the ones never started.
+    expect(summary.cancelled + summary.notStarted).toBe(40);
   });
 
-  it("counts every call it paid for: repairs, then a retried attempt, then the good answer", async () => {
-    // Three answers that are not JSON spend the repair budget of attempt 1; attempt 2 gets a good one.
-    server = await startOpenAIServer({ handler: (body, i) => (i < 3 ? { content: "no json" } : fakeModel(body)) });
+  it("an answer still invalid after its repairs costs repairs + 1 calls, never more, and all are counted", async () => {
+    server = await startOpenAIServer({ handler: () => ({ content: "no json" }) });
+    const dir = tempDir();
+    writeArticleFiles(dir, 1);
+    const { pipeline } = batchSetup(server.url);
+    const summary = await runBatch(readArticles([dir]), pipeline);
+    expect(summary.failures).toHaveLength(1);
+    expect(summary.failures[0]!.reason).toMatch(/still invalid after 2 repairs/);
+    expect(server.requests).toHaveLength(3);
+    expect(summary.usage.calls).toBe(3);
+  });
+
+  it("a 5xx in the middle of a repair conversation is retried as that call; the repairs do not start over", async () => {
+    server = await startOpenAIServer({
+      handler: (body, i) => (i === 0 ? { content: "no json" } : i === 1 ? { status: 500, message: "oops" } : fakeModel(body)),
+    });
     const dir = tempDir();
     writeArticleFiles(dir, 1);
     const { pipeline } = batchSetup(server.url);
     const summary = await runBatch(readArticles([dir]), pipeline);
     expect(summary.done).toBe(1);
-    expect(server.requests).toHaveLength(4);
-    expect(summary.usage.calls).toBe(4);
-  });
-
-  it("counts the calls of an article that failed in the batch's usage", async () => {
-    server = await startOpenAIServer({ handler: () => ({ content: "no json" }) });
-    const dir = tempDir();
-    writeArticleFiles(dir, 1);
-    const { pipeline } = batchSetup(server.url, { maxAttempts: 2 });
-    const summary = await runBatch(readArticles([dir]), pipeline);
-    expect(summary.failures).toHaveLength(1);
-    expect(server.requests).toHaveLength(6);
-    expect(summary.usage.calls).toBe(6);
+    expect(server.requests).toHaveLength(3);
+    // The repair (third request) carries the first, invalid answer: it is the same conversation.
+    expect(server.requests[2]!.messages.some((m) => m.role === "assistant" && m.content === "no json")).toBe(true);
+    expect(summary.usage.calls).toBe(2); // the 500 was not an answer
   });
 
   it("retries 5xx and hang-ups with backoff, and gives up after the attempt budget", async () => {

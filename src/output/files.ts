@@ -7,8 +7,14 @@ import { articleMarkdown } from "./markdown.ts";
 export function writeFileAtomic(file: string, text: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, file);
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, file);
+  } catch (error) {
+    // A full disk or a folder in the way: no half-written temp file may stay behind.
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 const TEMP_FILE = /\.(\d+)\.[a-z0-9]+\.tmp$/;

@@ -22,6 +22,8 @@ export type Reply =
   | { status: number; message?: string; code?: string; headers?: Record<string, string> }
   /** Closes the connection without an answer. */
   | { hangup: true }
+  /** Sends this body as it is (garbage, empty, HTML) with the status (default 200) and content type (default JSON). */
+  | { raw: string; status?: number; contentType?: string }
   | { delayMs: number; then: Reply };
 
 export type Handler = (body: ChatRequestBody, index: number) => Reply | Promise<Reply>;
@@ -100,6 +102,10 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     if ("hangup" in reply) {
       req.socket.destroy();
       return;
+    }
+    if ("raw" in reply) {
+      res.writeHead(reply.status ?? 200, { "content-type": reply.contentType ?? "application/json", "content-length": Buffer.byteLength(reply.raw) });
+      return void res.end(reply.raw);
     }
     if ("status" in reply) {
       const type = reply.status === 429 ? "requests" : reply.status >= 500 ? "server_error" : "invalid_request_error";
