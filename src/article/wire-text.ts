@@ -28,6 +28,6 @@ export function parseWireText(text: string, source: { path: string; line?: numbe
   return buildArticle(
     { title, paragraphs: cleaned.paragraphs, published: cleaned.published, credit: cleaned.credit, url: null, lang: null },
     source,
-    options,
+    { ...options, wire: true },
   );
 }
