@@ -5,7 +5,7 @@ import type { parseHTML as ParseHTML } from "linkedom";
 import type { Article } from "../types.ts";
 import { buildArticle, refusal } from "./build.ts";
 import { cleanParagraphs, tidy } from "./clean.ts";
-import { normaliseDate } from "./dates.ts";
+import { normaliseDate, parseDate } from "./dates.ts";
 import type { WireOptions } from "./wire-text.ts";
 import { InputError } from "./errors.ts";
 
@@ -204,6 +204,7 @@ export function parseHtml(input: string, source: { path: string; line?: number }
   const doc = document as Doc;
 
   // Metadata first: Readability rewrites the document it reads.
+  const ogTitle = meta(doc, "og:title", "twitter:title");
   const h1 = tidy((doc.querySelector("article h1, main h1, h1")?.textContent ?? "").replace(/\s+/g, " "));
   const ld = ldArticle(doc);
   const htmlLang = doc.documentElement?.getAttribute("lang") ?? meta(doc, "og:locale", "language", "content-language");
@@ -227,7 +228,9 @@ export function parseHtml(input: string, source: { path: string; line?: number }
   if (paragraphs.length === 0) paragraphs = fallbackParagraphs(input);
 
   const title = headline(doc, ld, readabilityTitle, h1);
-  if (paragraphs.length > 0 && tidy(paragraphs[0]!) === title) paragraphs = paragraphs.slice(1);
+  // The headline, the section name (og:title) and the date line are not paragraphs of the story.
+  const furniture = new Set([title, h1, ogTitle, ...siteNames(doc, ld)].filter(Boolean).map((t) => tidy(t!).toLowerCase()));
+  paragraphs = paragraphs.filter((p, i) => !furniture.has(tidy(p).toLowerCase()) && !(i < 5 && parseDate(p) !== null));
   const cleaned = cleanParagraphs(paragraphs, options.debris, false);
   if (cleaned.paragraphs.length === 0 && bodyText) {
     // Nothing but an overlay or furniture: say what the page is, when it says so.

@@ -20,7 +20,7 @@ function indentOf(line: string): number {
 
 /** A row of an aligned table: two cells separated by a tab or a run of spaces. */
 function isTableRow(line: string): boolean {
-  return /\S(?:\t| {3,})\S/.test(line.trim());
+  return /\S(?:[ ]*\t[ \t]*| {3,})\S/.test(line.trim());
 }
 
 /** Joins wrapped lines: "well-" + "known" -> "well-known"; otherwise with a space. */
