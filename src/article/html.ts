@@ -172,7 +172,7 @@ const BLOCKS = "p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, dd, dt";
  * quotes; an element that holds other blocks gives way to them. Line breaks inside become spaces.
  */
 function paragraphsOf(html: string): string[] {
-  const { document } = parseHTML(`<!doctype html><html><head></head><body>${html}</body></html>`);
+  const { document } = parseHTML(`<!doctype html><html><head></head><body>${html.replace(/<br\s*\/?>/gi, " ")}</body></html>`);
   const blocks = [...document.querySelectorAll(BLOCKS)];
   const inner = new Set(blocks);
   const out: string[] = [];
