@@ -7,7 +7,7 @@ import { CacheError, ConfigError, describeError, exitCodeOf } from "./errors.ts"
 import { createModelClient, DEFAULT_TIMEOUT_MS } from "./model.ts";
 import { createPipeline, type TaskKind } from "./pipeline.ts";
 import { loadPromptSet } from "./prompts.ts";
-import { readArticles, type ReadOptions } from "./article/index.ts";
+import { readArticles, reportStructureWarnings, type ReadOptions } from "./article/index.ts";
 import { runBatch, type BatchSummary } from "./batch.ts";
 import { removeStaleTempFiles, writeResultFiles } from "./output/files.ts";
 import { articleMarkdown, translationMarkdown } from "./output/markdown.ts";
@@ -240,7 +240,8 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
   const cache = cacheFile && existsSync(cacheFile) ? new Cache(cacheFile) : null;
   try {
     const model = modelName(flags);
-    const plan = await planBatch(readArticles(inputs, readOptionsFor(flags)), {
+    const read = reportStructureWarnings(readArticles(inputs, readOptionsFor(flags)), (line) => process.stderr.write(line));
+    const plan = await planBatch(read, {
       context: { prompts: loadPromptSet(flags.prompts), model, glossary: glossaryFor(flags), languages },
       cache,
       languages,

@@ -1,4 +1,4 @@
-import { franc } from "franc-min";
+import { francAll } from "franc-min";
 
 // franc speaks ISO 639-3; the rest of newsdesk speaks ISO 639-1 (and BCP 47 variants such as de-CH).
 const ISO3_TO_ISO1: Record<string, string> = {
@@ -6,21 +6,49 @@ const ISO3_TO_ISO1: Record<string, string> = {
   rus: "ru", ukr: "uk", tur: "tr", swe: "sv", dan: "da", nob: "no", fin: "fi", ces: "cs",
   slk: "sk", hun: "hu", ron: "ro", hrv: "hr", srp: "sr", bul: "bg", ell: "el", cmn: "zh",
   jpn: "ja", kor: "ko", arb: "ar", heb: "he", hin: "hi", vie: "vi", ind: "id",
+  // the other languages franc-min knows that have a two-letter code
+  ben: "bn", pes: "fa", urd: "ur", tha: "th", tam: "ta", tel: "te", mar: "mr", guj: "gu", kan: "kn",
+  mal: "ml", pan: "pa", amh: "am", hau: "ha", yor: "yo", ibo: "ig", swh: "sw", zul: "zu", xho: "xh",
+  som: "so", uzb: "uz", azj: "az", kaz: "kk", bel: "be", zlm: "ms", tgl: "tl", jav: "jv", sun: "su",
+  mya: "my", khm: "km", npi: "ne", sin: "si", ori: "or", ckb: "ku", tuk: "tk", kin: "rw", run: "rn",
+  nya: "ny", sna: "sn", skr: "sd", uig: "ug", aka: "ak", ful: "ff", lin: "ln", lug: "lg", mad: "mad",
 };
 
-const CANDIDATES = Object.keys(ISO3_TO_ISO1);
+const CANDIDATES = new Set(Object.keys(ISO3_TO_ISO1).slice(0, 31));
 /** franc's trigram profile settles long before this; the rest of a long article only costs time. */
 const SAMPLE_CHARS = 1_000;
+/** A language outside the usual candidates wins only by this margin (franc's scores: 1 = best). */
+const OTHER_MARGIN = 0.9;
+
+/** Japanese, Korean and Chinese by their scripts (franc tells them apart worse, and not at all when short). */
+function byScript(text: string): string | null {
+  const sample = text.slice(0, SAMPLE_CHARS);
+  const kana = (sample.match(/[\p{Script=Hiragana}\p{Script=Katakana}]/gu) ?? []).length;
+  const hangul = (sample.match(/\p{Script=Hangul}/gu) ?? []).length;
+  const han = (sample.match(/\p{Script=Han}/gu) ?? []).length;
+  const letters = (sample.match(/\p{L}/gu) ?? []).length;
+  if (letters === 0 || (kana + hangul + han) / letters < 0.3) return null;
+  if (kana >= 0.1 * (kana + han)) return "ja";
+  if (hangul > han) return "ko";
+  return "zh";
+}
 
 /**
- * The ISO 639-1 code of the language a text is written in, or null when it cannot tell. Candidates
- * are the languages above (the European languages a desk meets, and the major world languages).
+ * The ISO 639-1 code (or franc's ISO 639-3 code when there is none) of the language a text is
+ * written in, or null when it cannot tell. Every language franc-min knows can be the answer; the
+ * languages a desk meets most are preferred when franc finds them about as likely.
  */
 export function detectLanguage(text: string, minLength = 20): string | null {
-  const quick = byFunctionWords(text);
+  const quick = byFunctionWords(text) ?? byScript(text);
   if (quick) return quick;
-  const code = franc(text.length > SAMPLE_CHARS ? text.slice(0, SAMPLE_CHARS) : text, { minLength, only: CANDIDATES });
-  if (code === "und") return null;
+  const scores = francAll(text.length > SAMPLE_CHARS ? text.slice(0, SAMPLE_CHARS) : text, { minLength });
+  const [top] = scores;
+  if (!top || top[0] === "und") return null;
+  let code = top[0];
+  if (!CANDIDATES.has(code)) {
+    const candidate = scores.find(([c]) => CANDIDATES.has(c));
+    if (candidate && candidate[1] >= OTHER_MARGIN) code = candidate[0];
+  }
   return ISO3_TO_ISO1[code] ?? code;
 }
 

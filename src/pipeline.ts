@@ -71,7 +71,7 @@ export async function processArticle(article: Article, pipelineOrOptions: Pipeli
   for (const lang of options.languages) targets[lang] = targetFor(lang, options.variants);
 
   const usage = emptyUsage();
-  const warnings: string[] = [];
+  const warnings: string[] = [...(article.warnings ?? [])];
   const languages: Record<string, Partial<LanguageResult>> = {};
   for (const lang of options.languages) languages[lang] = {};
 

@@ -16,6 +16,8 @@ export interface Article {
   url: string | null;
   /** Where the article came from: a file path, "-" for stdin, plus the line for JSONL. */
   source: { path: string; line?: number };
+  /** What the reader noticed but read anyway (very short item, date kept raw, structure looks lost). */
+  warnings?: string[];
 }
 
 /** One language's version of an article in the result. */

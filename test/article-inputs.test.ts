@@ -55,9 +55,9 @@ const rows: Row[] = [
   {
     name: "consent.html",
     content: `<html lang="en"><body><h1>Before you continue</h1><p>We use cookies and data to deliver and maintain our services. Accept all or reject all.</p><button>Accept all</button></body></html>`,
-    error: /consent\.html: too short to be an article \(\d+ words\)$/,
+    error: /consent\.html: a cookie-consent page, not an article$/,
   },
-  { name: "captcha.txt", content: "Please verify you are a human\nPress and hold the button.\n", error: /captcha\.txt: too short to be an article \(\d+ words\)$/ },
+  { name: "captcha.txt", content: "Please verify you are a human\nPress and hold the button.\n", error: /captcha\.txt: a captcha page, not an article$/ },
   {
     name: "dump.txt",
     content: ["id;date;station;temp;rain", ...Array.from({ length: 60 }, (_, i) => `${i};2031-01-${String((i % 28) + 1).padStart(2, "0")};ZRH;${(i * 0.37).toFixed(2)};${i % 7}.0`)].join("\n"),

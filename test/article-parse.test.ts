@@ -270,7 +270,7 @@ describe("html", () => {
 
   it("refuses an error page", () => {
     const html = "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>";
-    expect(() => parseArticle(html, { path: "404.html" }, "html")).toThrow(/^404\.html: too short to be an article \(\d+ words\)$/);
+    expect(() => parseArticle(html, { path: "404.html" }, "html")).toThrow(/^404\.html: an error page, not an article$/);
   });
 });
 

@@ -4,6 +4,7 @@ import type { Article } from "../types.ts";
 import { InputError } from "./errors.ts";
 import { articleId, sanitiseId } from "./id.ts";
 import { tidy } from "./clean.ts";
+import { isIsoDate } from "./dates.ts";
 
 export interface Draft {
   title: string;
@@ -19,10 +20,17 @@ export interface Draft {
 
 export interface BuildOptions {
   sourceLang?: string;
+  /** Wire copy: a paragraph over LONG_PARAGRAPH_WORDS words is flagged. */
+  wire?: boolean;
 }
 
-export const MIN_WORDS = 40;
-export const MIN_SENTENCES = 2;
+/** Below this many words an item is read with a warning ("very short item"). */
+export const SHORT_WORDS = 40;
+/** A single paragraph this long, or a wire paragraph over LONG_PARAGRAPH words, suggests lost structure. */
+export const LOST_STRUCTURE_WORDS = 300;
+export const LONG_PARAGRAPH_WORDS = 250;
+/** Pages that are not news are refused by what they say, when they are this short or shorter. */
+const STUB_WORDS = 150;
 
 /** Only absolute http(s) URLs are kept. */
 export function httpUrl(value: unknown): string | null {
@@ -43,27 +51,61 @@ export function normaliseLang(value: unknown): string | null {
   return baseLanguage(v);
 }
 
-function words(text: string): number {
-  return (text.match(/\S*\p{L}\S*/gu) ?? []).length;
+/** Words: space-separated tokens with a letter; CJK text (no spaces) counts one word per two characters. */
+export function countWords(text: string): number {
+  const cjk = (text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu) ?? []).length;
+  const spaced = (text.replace(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu, " ").match(/\S*\p{L}\S*/gu) ?? []).length;
+  return spaced + Math.ceil(cjk / 2);
 }
 
-function sentences(text: string): number {
-  return (text.match(/[.!?…。](?=["'”’»«)\]]*(?:\s|$))/g) ?? []).length;
+// Pages that are not news, by what they say (checked on short texts only, so a story about cookies is read).
+const STUBS: Array<[RegExp, string]> = [
+  [/\b(?:captcha|are you a (?:human|robot)|verify (?:that )?you are (?:a )?human|not a robot|press and hold|bist du ein mensch|sind sie ein mensch|kein roboter|sicherheitsüberprüfung|checking your browser)\b/i, "a captcha page, not an article"],
+  [/\b(?:we use cookies|uses cookies|cookie (?:settings|policy|consent)|accept all|reject all|manage (?:your )?(?:cookies|preferences|consent)|before you continue|wir verwenden cookies|verwendet cookies|alle akzeptieren|alle ablehnen|einwilligung|zustimmen und weiter|datenschutzeinstellungen)\b/i, "a cookie-consent page, not an article"],
+  [/\b(?:are you (?:over )?(?:18|21)|you must be (?:18|21)|age verification|verify your age|confirm (?:that )?you are (?:18|21|of legal age)|altersprüfung|altersverifikation|mindestens 18 jahre|bist du (?:über )?18|sind sie (?:über )?18|volljährig)\b/i, "an age-check page, not an article"],
+  [/\b(?:(?:subscribe|sign in|log in|register) to (?:continue|read)|(?:this|the) (?:article|content|story) is (?:only )?(?:for|available to) subscribers|subscribers only|already a subscriber|jetzt (?:abonnieren|abo abschliessen|abo abschließen) und weiterlesen|weiterlesen mit|für abonnenten|abo-inhalt|plus-artikel|dieser artikel ist (?:nur )?für abonnenten)\b/i, "a paywall stub, not an article"],
+  [/(?:\b(?:404|403|500|502|503)\b.*\b(?:not found|forbidden|error|nicht gefunden|fehler)\b|\b(?:page|seite) (?:not found|nicht gefunden|existiert nicht|could not be found|konnte nicht gefunden werden)\b|\bwas not found on this server\b|\baccess denied\b|\bzugriff verweigert\b|\binternal server error\b|\bservice unavailable\b|\bsomething went wrong\b|\betwas ist schiefgelaufen\b)/i, "an error page, not an article"],
+];
+
+/** Whether text is natural language: refuses data dumps, base64 and the like (not short items, tables or CJK). */
+function notLanguage(body: string): boolean {
+  const tokens = body.match(/\S+/g) ?? [];
+  if (tokens.length === 0) return true;
+  const chars = tokens.reduce((n, t) => n + t.length, 0);
+  // base64, hashes: long runs of letters and digits with no spaces
+  const blobs = tokens.filter((t) => /^[A-Za-z0-9+/=_-]{30,}$/.test(t)).reduce((n, t) => n + t.length, 0);
+  if (blobs / chars > 0.3) return true;
+  // words: tokens that are mostly letters (a CJK sentence is one such token)
+  const words = tokens.filter((t) => {
+    const letters = t.replace(/\P{L}+/gu, "").length;
+    return letters >= 2 && letters / t.length >= 0.6;
+  }).length;
+  return words < 3 || words / tokens.length < 0.15;
 }
 
-/** Why `body` is not an article, or null when it reads like one. `detected`: its language, if known. */
-export function refusal(body: string, detected: string | null = detectLanguage(body)): string | null {
-  const chars = body.replace(/\s+/g, "");
-  const letters = chars.replace(/\P{L}+/gu, "").length;
-  const tokens = (body.match(/\S+/g) ?? []).length;
-  if (chars.length > 0 && letters / chars.length < 0.5) return "not natural language text";
-  if (tokens > 0 && chars.length / tokens > 20) return "not natural language text"; // base64, hashes
-  const n = words(body);
-  if (n < MIN_WORDS) return `too short to be an article (${n} ${n === 1 ? "word" : "words"})`;
-  const s = sentences(body);
-  if (s < MIN_SENTENCES) return `too short to be an article (${s} ${s === 1 ? "sentence" : "sentences"})`;
+/** Why `text` (title and body) is not an article, or null when it reads like one. `detected`: its language. */
+export function refusal(body: string, detected: string | null = detectLanguage(body), title = ""): string | null {
+  if (notLanguage(body)) return "not natural language text";
+  const all = `${title}\n${body}`;
+  if (countWords(all) <= STUB_WORDS) for (const [pattern, what] of STUBS) if (pattern.test(all)) return what;
   if (detected === null) return "not natural language text";
   return null;
+}
+
+/** Warnings about an article that is read but may not be what the desk expects. */
+export function articleWarnings(paragraphs: string[], published: string | null, wire: boolean): string[] {
+  const warnings: string[] = [];
+  const counts = paragraphs.map(countWords);
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total < SHORT_WORDS) warnings.push(`very short item (${total} ${total === 1 ? "word" : "words"})`);
+  if (published !== null && !isIsoDate(published)) warnings.push(`date "${published}" is not a full date; kept as written`);
+  if (paragraphs.length === 1 && total >= LOST_STRUCTURE_WORDS) {
+    warnings.push(`structure looks lost: one paragraph of ${total} words`);
+  } else if (wire) {
+    const i = counts.findIndex((n) => n > LONG_PARAGRAPH_WORDS);
+    if (i >= 0) warnings.push(`structure looks lost: paragraph ${i + 1} has ${counts[i]} words`);
+  }
+  return warnings;
 }
 
 export function buildArticle(draft: Draft, source: { path: string; line?: number }, options: BuildOptions = {}): Article {
@@ -73,12 +115,15 @@ export function buildArticle(draft: Draft, source: { path: string; line?: number
   if (paragraphs.length === 0) throw fail(title ? "no article text" : "empty file");
   if (!title) throw fail("no title found");
   const body = paragraphs.join("\n\n");
-  // Language detection is the costliest step of reading an article: once per article.
-  const detected = detectLanguage(body);
-  const why = refusal(body, detected);
+  // Language detection is the costliest step of reading an article: once per article. A short
+  // item gets its title to help.
+  let detected = detectLanguage(body);
+  if (detected === null && countWords(body) < SHORT_WORDS) detected = detectLanguage(`${title}\n\n${body}`, 10);
+  const declared = normaliseLang(options.sourceLang) ?? normaliseLang(draft.lang);
+  const why = refusal(body, declared ?? detected, title);
   if (why) throw fail(why);
 
-  const lang = normaliseLang(options.sourceLang) ?? normaliseLang(draft.lang) ?? detected;
+  const lang = declared ?? detected;
   if (!lang) throw fail("not natural language text");
 
   return {
@@ -90,5 +135,6 @@ export function buildArticle(draft: Draft, source: { path: string; line?: number
     paragraphs,
     url: httpUrl(draft.url),
     source: source.line === undefined ? { path: source.path } : { path: source.path, line: source.line },
+    warnings: articleWarnings(paragraphs, draft.published, options.wire ?? false),
   };
 }

@@ -40,6 +40,7 @@ export function cleanParagraphs(paragraphs: string[], debris: Set<string>, dates
       credit ??= c;
       continue;
     }
+    if (/^\((?:[a-zäöü]{2,4})(?:\/[a-zäöü]{2,4})*\)$/.test(p)) continue; // lone editor initials: "(lvb)"
     kept.push(p);
   }
   if (kept.length > 0) {

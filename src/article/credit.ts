@@ -2,7 +2,7 @@
 
 const AGENCIES = new Set([
   "sda", "ats", "keystone", "keystone-sda", "keystone-ats", "awp", "dpa", "dpa-afx", "afp", "ap", "apa",
-  "reuters", "kna", "epd", "sid", "ansa", "efe", "upi", "bloomberg", "xinhua", "tass", "ria", "anp", "belga",
+  "reuters", "reuter", "kna", "epd", "sid", "ansa", "efe", "upi", "bloomberg", "xinhua", "tass", "ria", "anp", "belga",
   "pa", "aap", "cp", "kyodo", "yonhap", "swissinfo", "srf", "rts", "cnn", "bbc",
 ]);
 
@@ -29,7 +29,7 @@ export function creditLine(line: string): string | null {
   }
   m = /^\((.+)\)$/.exec(text);
   if (m && isAgencyList(m[1]!, true)) return m[1]!.trim();
-  if (isAgencyList(text, false)) return text;
+  if (isAgencyList(text, text.includes("/"))) return text; // "dpa", "AP", "mab/dpa"
   m = /^(?:quelle|source|sources|mit material von|with material from|agenturen|agencies)\s*:?\s*(.+)$/i.exec(text);
   if (m && isAgencyList(m[1]!, false)) return m[1]!.trim();
   return null;
@@ -41,10 +41,13 @@ export function trailingCredit(paragraph: string): [string, string | null] {
   if (m && /[.!?"'”»…]$/.test(m[1]!) && isAgencyList(m[2]!, true)) return [m[1]!, m[2]!.trim()];
   m = /^(.*?)\s*©\s*([^©]{1,40})$/s.exec(paragraph);
   if (m && m[1]!.trim()) return [m[1]!, m[2]!.trim()];
+  // A sign-off glued to the last sentence: "... said on Friday. Reuter", "... mitteilte. dpa"
+  m = /^(.*[.!?"'”»…])\s+([A-Za-z]{2,8}(?:\/[A-Za-z]{2,8})*)$/s.exec(paragraph);
+  if (m && isAgencyList(m[2]!, true)) return [m[1]!, m[2]!];
   return [paragraph, null];
 }
 
 /** Photo credits and captions' credits ("Bild: Keystone", "Foto: AFP") that are not the article's credit. */
 export function isPhotoCredit(line: string): boolean {
-  return /^(?:bild|bilder|foto|fotos|photo|photos|image)\s*:\s*[^.!?]{1,60}$/i.test(line.trim());
+  return /^(?:bild|bilder|foto|fotos|photo|photos|image|images|video|videos|grafik|karte|illustration|graphic|map|bildquelle|fotoquelle|photo credit)\s*:\s*[^.!?]{1,60}$/i.test(line.trim());
 }

@@ -23,7 +23,34 @@ const WEEKDAYS = new Set([
 ]);
 
 // Words around a date that carry no information for us.
-const FILLER = new Set(["on", "at", "am", "um", "the", "of", "den", "uhr", "h", "cet", "cest", "mez", "mesz", "utc", "gmt"]);
+const FILLER = new Set(["on", "at", "am", "um", "the", "of", "den", "uhr", "h"]);
+
+// Time zones as agencies and sites write them; US zones follow US daylight saving time.
+const FIXED_ZONES: Record<string, string> = {
+  utc: "Z", gmt: "Z", z: "Z", cet: "+01:00", mez: "+01:00", cest: "+02:00", mesz: "+02:00", bst: "+01:00",
+  est: "-05:00", edt: "-04:00", cst: "-06:00", cdt: "-05:00", mst: "-07:00", mdt: "-06:00", pst: "-08:00", pdt: "-07:00",
+};
+const US_ZONES: Record<string, [string, string]> = {
+  et: ["-05:00", "-04:00"], ct: ["-06:00", "-05:00"], mt: ["-07:00", "-06:00"], pt: ["-08:00", "-07:00"],
+};
+
+/** Whether US daylight saving time is in force (second Sunday of March to first Sunday of November). */
+function usDaylightTime(y: number, m: number, d: number): boolean {
+  const sunday = (month: number, nth: number) => {
+    const first = new Date(Date.UTC(y, month - 1, 1)).getUTCDay();
+    return 1 + ((7 - first) % 7) + 7 * (nth - 1);
+  };
+  if (m < 3 || m > 11) return false;
+  if (m > 3 && m < 11) return true;
+  return m === 3 ? d >= sunday(3, 2) : d < sunday(11, 1);
+}
+
+/** "+02" / "+0200" / "+02:00" -> "+02:00"; "Z" stays. */
+function normaliseOffset(raw: string): string {
+  if (/^z$/i.test(raw)) return "Z";
+  const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(raw)!;
+  return `${m[1]}${m[2]}:${m[3] ?? "00"}`;
+}
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -32,7 +59,7 @@ function validDate(y: number, m: number, d: number): boolean {
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 /** An ISO 8601 date string that is already well formed, normalised ("2024-05-16 13:01" -> "2024-05-16T13:01"). */
 function parseIso(raw: string): string | null {
@@ -41,15 +68,28 @@ function parseIso(raw: string): string | null {
   const [, y, mo, d, hh, mm] = m;
   if (!validDate(+y!, +mo!, +d!)) return null;
   if (hh !== undefined && (+hh > 23 || +mm! > 59)) return null;
-  return raw.replace(" ", "T");
+  const zone = m[7];
+  const local = zone ? raw.slice(0, raw.length - zone.length).trimEnd() : raw;
+  return local.replace(" ", "T") + (zone ? normaliseOffset(zone) : "");
 }
 
-/** Parses the time part ("13:01", "13.01", "1:01 pm"); "" -> "" (no time); null when it is not a time. */
-function parseTime(rest: string): string | null {
+/**
+ * Parses the time part ("13:01", "13.01", "1:01 pm", "15:57:48.22", "1:01 PM ET", "14:44 +02") of the date
+ * y-m-d; "" -> "" (no time); null when it is not a time. A zone becomes an offset.
+ */
+function parseTime(rest: string, y: number, mo: number, d: number): string | null {
   const words = rest.split(" ").filter((w) => w && !FILLER.has(w));
   if (words.length === 0) return "";
+  let offset = "";
+  const last = words[words.length - 1]!.replace(/^\(|\)$/g, "");
+  if (words.length > 1 || /^[+-]/.test(last)) {
+    if (FIXED_ZONES[last]) offset = FIXED_ZONES[last]!;
+    else if (US_ZONES[last]) offset = US_ZONES[last]![usDaylightTime(y, mo, d) ? 1 : 0];
+    else if (/^[+-]\d{2}(?::?\d{2})?$/.test(last)) offset = normaliseOffset(last);
+    if (offset) words.pop();
+  }
   const joined = words.join(" ");
-  const m = /^(\d{1,2})(?:[:.](\d{2}))?(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$/.exec(joined);
+  const m = /^(\d{1,2})(?:[:.](\d{2}))?(?:[:.](\d{2})(?:[.,]\d+)?)?\s*(am|pm|a\.m\.|p\.m\.)?$/.exec(joined);
   if (!m) return null;
   let hour = +m[1]!;
   const minute = m[2] === undefined ? 0 : +m[2];
@@ -62,7 +102,7 @@ function parseTime(rest: string): string | null {
   }
   if (hour > 23 || minute > 59) return null;
   const seconds = m[3] === undefined ? "" : `:${m[3]}`;
-  return `T${pad(hour)}:${pad(minute)}${seconds}`;
+  return `T${pad(hour)}:${pad(minute)}${seconds}${offset}`;
 }
 
 /** Lowercases, drops weekdays, commas, ordinal suffixes and filler words; keeps dots of numeric dates. */
@@ -92,6 +132,9 @@ export function parseDate(raw: string): string | null {
   if ((m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(.*)$/.exec(s))) {
     // 16.05.2024
     [d, mo, y, rest] = [+m[1]!, +m[2]!, +m[3]!, m[4]!];
+  } else if ((m = /^(\d{1,2})-([a-z]{3,9})-(\d{4})(.*)$/.exec(s)) && MONTHS[m[2]!]) {
+    // 26-FEB-1987 15:57:48.22 (agency dateline)
+    [d, mo, y, rest] = [+m[1]!, MONTHS[m[2]!]!, +m[3]!, m[4]!];
   } else if ((m = /^(\d{4})[/-](\d{1,2})[/-](\d{1,2})(.*)$/.exec(s))) {
     [y, mo, d, rest] = [+m[1]!, +m[2]!, +m[3]!, m[4]!];
   } else if ((m = /^(\d{1,2})\.?\s+([\p{L}]+)\.?\s+(\d{4})(.*)$/u.exec(s)) && MONTHS[m[2]!]) {
@@ -104,13 +147,22 @@ export function parseDate(raw: string): string | null {
     return null;
   }
   if (!validDate(y, mo, d)) return null;
-  const time = parseTime(rest.trim());
+  const time = parseTime(rest.trim(), y, mo, d);
   if (time === null) return null;
   return `${y}-${pad(mo)}-${pad(d)}${time}`;
 }
 
 const LABEL =
   /^(published|first published|posted|date|updated|last updated|publiziert|veröffentlicht|erstellt|datum|aktualisiert|zuletzt aktualisiert)(?:\s*:\s*|\s+(?:am|on|at)\s+)(.+)$/i;
+
+/** Relative dates a page shows instead of a date: kept raw (with a warning), never taken for text. */
+const RELATIVE =
+  /^(?:vor\s+(?:\d+|einer?|wenigen)\s+(?:sekunden?|minuten?|stunden?|tagen?|wochen?)|(?:\d+|an?|a few)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago|just now|gerade eben|(?:heute|gestern|today|yesterday)(?:,?\s+(?:um\s+|at\s+)?\d{1,2}[:.]\d{2}(?:\s*(?:uhr|am|pm))?)?)$/i;
+
+/** Whether a date value is ISO 8601 (a date, or a date-time with or without an offset). */
+export function isIsoDate(value: string): boolean {
+  return ISO.test(value) || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?$/.test(value);
+}
 
 export interface DateLine {
   /** ISO date when parseable, else the raw date text. */
@@ -134,7 +186,9 @@ export function dateLine(line: string): DateLine | null {
     return null;
   }
   const bare = parseDate(text);
-  return bare ? { value: bare, isPublication: true } : null;
+  if (bare) return { value: bare, isPublication: true };
+  if (RELATIVE.test(text)) return { value: text, isPublication: true };
+  return null;
 }
 
 /** A date value from metadata (front matter, JSONL, HTML meta): ISO when parseable, else the raw text, else null. */

@@ -42,10 +42,21 @@ export function loadDebris(debrisFile?: string): Set<string> {
 
 const longestEntry = new WeakMap<Set<string>, number>();
 
+// Lines that are debris by their shape, whatever the site: "Lesen Sie auch: <headline>", "Read more: …",
+// "Folgst du schon <site> auf WhatsApp?", "Video: watson/…".
+const DEBRIS_SHAPES = [
+  /^(?:lesen sie auch|lies auch|auch interessant|mehr zum thema|mehr dazu|read more|read also|also read|see also|related|watch|more on this story)\s*:\s*\S.{0,150}$/i,
+  /^folgst du (?:schon|bereits) .{1,40} auf (?:whatsapp|instagram|tiktok|telegram|facebook|x)\?$/i,
+  /^(?:follow|folge|folgen sie) .{1,40} (?:on|auf) (?:whatsapp|instagram|tiktok|telegram|facebook|x)[.!]?$/i,
+  /^(?:melden sie sich|melde dich|sign up|subscribe) .{0,60}newsletter.{0,60}$/i,
+];
+
 export function isDebris(line: string, debris: Set<string>): boolean {
   // Most lines are paragraphs, far longer than any debris entry: skip normalising them.
   let longest = longestEntry.get(debris);
   if (longest === undefined) longestEntry.set(debris, (longest = Math.max(0, ...[...debris].map((e) => e.length))));
+  const t = line.trim();
+  if (t.length <= 200 && DEBRIS_SHAPES.some((re) => re.test(t))) return true;
   if (line.length > 2 * longest + 16) return false;
   return debris.has(debrisKey(line));
 }

@@ -17,9 +17,14 @@ export function slugify(text: string, max = MAX_SLUG): string {
     .replace(/-+$/, "");
 }
 
+/** sha256 (hex) over title and paragraphs: what makes two articles the same. */
+export function contentHash(title: string, paragraphs: string[]): string {
+  return createHash("sha256").update(`${title}\n\n${paragraphs.join("\n\n")}`).digest("hex");
+}
+
 /** slug(title) + "-" + first 10 hex chars of sha256(title + "\n\n" + paragraphs joined by blank lines). */
 export function articleId(title: string, paragraphs: string[]): string {
-  const hash = createHash("sha256").update(`${title}\n\n${paragraphs.join("\n\n")}`).digest("hex").slice(0, 10);
+  const hash = contentHash(title, paragraphs).slice(0, 10);
   const slug = slugify(title) || "article";
   return `${slug}-${hash}`;
 }

@@ -2,9 +2,9 @@
 export { InputError } from "./errors.ts";
 export type { ReadOptions } from "./options.ts";
 export { DEFAULT_MAX_BYTES } from "./options.ts";
-export { readArticles, type ReadItem } from "./inputs.ts";
+export { readArticles, reportStructureWarnings, type ReadItem } from "./inputs.ts";
 export { parseArticle, articleFromRecord, formatFromPath, sniffFormat, type DocumentFormat, type InputFormat } from "./parse.ts";
 export { decodeText } from "./decode.ts";
 export { articleId, slugify, sanitiseId } from "./id.ts";
-export { parseDate } from "./dates.ts";
+export { parseDate, isIsoDate } from "./dates.ts";
 export { loadDebris } from "./debris.ts";

@@ -10,6 +10,7 @@ import { loadDebris } from "./debris.ts";
 import { InputError, formatSize, fsProblem, tooBigProblem } from "./errors.ts";
 import { readJsonl } from "./jsonl.ts";
 import { DEFAULT_MAX_BYTES, type ReadOptions } from "./options.ts";
+import { contentHash } from "./id.ts";
 import { formatFromPath, parseArticle, sniffFormat, type InputFormat } from "./parse.ts";
 
 export type ReadItem = { article: Article } | { error: InputError };
@@ -33,8 +34,41 @@ function asItem(error: unknown, file: string): ReadItem {
   throw error;
 }
 
-/** Streams articles from inputs: files, directories (recursive, article files only), globs, JSONL files, "-" for stdin. */
+/**
+ * Streams articles from inputs: files, directories (recursive, article files only), globs, JSONL files, "-" for stdin.
+ * Ids are unique within one read: when a different article already has an article's id (ids from
+ * JSONL or front matter are slugged and cut, so "etc/passwd" and "ETC PASSWD" meet), the later one
+ * gets a suffix from its content hash, which is the same on every run.
+ */
 export async function* readArticles(inputs: string[], options: ReadOptions = {}): AsyncGenerator<ReadItem> {
+  const seen = new Map<string, string>(); // id -> content hash
+  for await (const item of readInputs(inputs, options)) {
+    if ("article" in item) item.article.id = uniqueId(item.article, seen);
+    yield item;
+  }
+}
+
+/** Warnings that the structure of an article looks lost, as one line each, while the items pass through (--dry-run). */
+export async function* reportStructureWarnings(items: AsyncIterable<ReadItem>, write: (line: string) => void): AsyncGenerator<ReadItem> {
+  for await (const item of items) {
+    if ("article" in item) {
+      const { source, warnings } = item.article;
+      const where = source.line === undefined ? source.path : `${source.path}:${source.line}`;
+      for (const w of warnings ?? []) if (w.startsWith("structure")) write(`newsdesk: ${where}: ${w}\n`);
+    }
+    yield item;
+  }
+}
+
+function uniqueId(article: Article, seen: Map<string, string>): string {
+  const hash = contentHash(article.title, article.paragraphs);
+  let id = article.id;
+  for (let n = 10; seen.has(id) && seen.get(id) !== hash; n += 4) id = `${article.id}-${hash.slice(0, n)}`;
+  seen.set(id, hash);
+  return id;
+}
+
+async function* readInputs(inputs: string[], options: ReadOptions): AsyncGenerator<ReadItem> {
   let debris: Set<string>;
   try {
     debris = loadDebris(options.debrisFile);

@@ -3,15 +3,15 @@ import { createInterface } from "node:readline";
 import type { Article } from "../types.ts";
 import { buildArticle, type BuildOptions } from "./build.ts";
 import { cleanParagraphs } from "./clean.ts";
+import { creditLine } from "./credit.ts";
+import { textBlocks } from "./layout.ts";
 import { normaliseDate } from "./dates.ts";
 import { InputError, tooBigProblem } from "./errors.ts";
 import type { WireOptions } from "./wire-text.ts";
 
-/** Body text -> paragraphs: blank-line separated blocks, or single lines when there are no blank lines. */
+/** Body text -> paragraphs, by the layout the text itself shows (see layout.ts). */
 export function splitBody(body: string): string[] {
-  const text = body.replace(/\r\n?/g, "\n").trim();
-  if (/\n[ \t]*\n/.test(text)) return text.split(/\n[ \t]*\n+/).map((b) => b.replace(/\s*\n\s*/g, " "));
-  return text.split("\n");
+  return textBlocks(body.split(/\r\n?|\n/), (l) => creditLine(l) !== null);
 }
 
 function optionalString(record: Record<string, unknown>, key: string, fail: (p: string) => InputError): string | null {
