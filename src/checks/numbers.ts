@@ -4,6 +4,8 @@
 // strictNumbers: the numbers a text clearly states (what must survive a translation).
 // lenientNumbers: every value a text could be read as (what a translation may have written).
 
+import { letterAt } from "./text.ts";
+
 export interface NumberMention {
   /** Canonical value: "1000", "3.5", "13:01". */
   value: string;
@@ -128,7 +130,6 @@ const RE_HOUR_MINUTE = /^(\d{1,2})[.,](\d{2})$/;
 const RE_EN_TENS_UNITS = /\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ](one|two|three|four|five|six|seven|eight|nine)\b/giu;
 const RE_DE_COMPOUND = /^(ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun)und(zwanzig|dreißig|dreissig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig)(ste[nrms]?)?$/u;
 const RE_UPPER_START = /^\p{Lu}/u;
-const RE_LETTER = /\p{L}/u;
 
 const toMap = (o: Record<string, number>) => new Map(Object.entries(o));
 const EN_WORDS = new Map([...Object.entries(EN_ORDINALS), ...Object.entries(EN_TENS), ...Object.entries(EN_UNITS)]); // first table wins, as in `??`
@@ -157,22 +158,6 @@ for (const key of [
   const c = key.charCodeAt(0);
   if (c >= 128) throw new Error(`numbers.ts: number word "${key}" must begin with an ASCII letter`);
   FIRST_LETTERS[c] = 1;
-}
-
-/** 1 letter, 2 not a letter, 0 not yet known: \p{L} per UTF-16 code unit, filled on first use. */
-const LETTER_CLASS = new Uint8Array(0x10000);
-
-/** Length in code units of the letter (\p{L}) at text[i], or 0. */
-function letterAt(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) ? 1 : 0;
-  if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-    const d = text.charCodeAt(i + 1);
-    if (d >= 0xdc00 && d <= 0xdfff) return RE_LETTER.test(text.slice(i, i + 2)) ? 2 : 0;
-  }
-  let k = LETTER_CLASS[c]!;
-  if (k === 0) LETTER_CLASS[c] = k = RE_LETTER.test(String.fromCharCode(c)) ? 1 : 2;
-  return k === 1 ? 1 : 0;
 }
 
 /** `text` with the ranges [start, start + length) (pairs, ascending, disjoint) turned into spaces. */
