@@ -2,16 +2,19 @@
 // `summarize`), with the model server in a CHILD process so its CPU is not counted; then the CPU
 // of the checks alone, called directly on English source / German translation pairs.
 //   BENCH_CPU_ARTICLES (300), BENCH_CPU_WARMUP (40), BENCH_CPU_ROUNDS (3, checks-alone loop),
-//   BENCH_CPU_CACHE (fresh | off), BENCH_CPU_SKIP (comma list: run,summarize,checks)
+//   BENCH_CPU_CACHE (fresh | off), BENCH_CPU_SKIP (comma list: run,summarize,checks),
+//   BENCH_CPU_PROFILE=DIR: a .cpuprofile of each measured batch only (node:inspector; warm-up,
+//   set-up and the checks-alone loop left out), with its top self-time items printed.
 // The articles are composed here from sentence templates (no publisher's text), ~700 o200k tokens
 // each, with numbers in every writing the checks read (1,250 / 1.250 / 1'250, 3.5 / 3,5, 13:30 /
 // 13.30 Uhr, twelve / zwölf, fifth / fünfte), names from the desk's table and invented ones.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
+import { Session } from "node:inspector/promises";
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -259,6 +262,8 @@ async function main() {
   const tmp = (p: string) => mkdtempSync(path.join(os.tmpdir(), p));
   const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
   const glossary = loadGlossary(defaultGlossaryPath());
+  const profileDir = process.env.BENCH_CPU_PROFILE;
+  const profiles: string[] = [];
 
   // Distinct articles: warm-up ones first (JIT, lazy loads), then the measured ones.
   const composed = Array.from({ length: WARMUP + N }, (_, i) => compose(i));
@@ -288,6 +293,7 @@ async function main() {
       await runBatch(readArticles([warmDir]), warmPipe, { articlesInFlight: 16 });
       warmPipe.options.cache?.close();
       const pipe = make("measured.sqlite");
+      const profiler = profileDir ? await startProfile() : null;
       const before = process.cpuUsage();
       const started = performance.now();
       let warnings = 0;
@@ -301,6 +307,7 @@ async function main() {
       });
       const cpu = cpuMs(process.cpuUsage(before));
       const wall = performance.now() - started;
+      if (profiler) profiles.push(await profiler.stop(name));
       pipe.options.cache?.close();
       if (s.failures.length) console.log(`  ${name}: ${s.failures.length} failed, first: ${s.failures[0]!.reason}`);
       if (process.env.BENCH_CPU_VERBOSE) console.log(`  ${name}: ${warnings} warnings; kinds:\n    ${[...seen].slice(0, 12).join("\n    ")}`);
@@ -311,6 +318,7 @@ async function main() {
       console.log("| --- | --- | --- | --- | --- | --- |");
       for (const r of rows) console.log(r);
     }
+    for (const p of profiles) console.log(p);
   } finally {
     child.stop();
   }
@@ -353,6 +361,49 @@ async function main() {
     for (let k = 0; k < ROUNDS; k++) for (const a of sample) { parts[0]![1](a); parts[2]![1](a); }
     console.log(`| **all checks of one run --lang de,en article** | **${(cpuMs(process.cpuUsage(before)) / (N * ROUNDS)).toFixed(3)}** |`);
   }
+}
+
+/** Profiles this process until stop(); stop writes DIR/<name>.cpuprofile and returns the top self-time items. */
+async function startProfile() {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  await session.post("Profiler.start");
+  return {
+    async stop(name: string): Promise<string> {
+      const { profile } = await session.post("Profiler.stop");
+      session.disconnect();
+      const dir = process.env.BENCH_CPU_PROFILE!;
+      const file = path.join(dir, `${name.split(" ")[0]}.cpuprofile`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      return `\n${name}: top self time (${file})\n${topSelf(profile, 15)}`;
+    },
+  };
+}
+
+type Profile = { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples?: number[]; timeDeltas?: number[] };
+
+/** Self time per function (name and file), the largest first, as Markdown table rows. */
+function topSelf(profile: Profile, n: number): string {
+  const byId = new Map(profile.nodes.map((x) => [x.id, x]));
+  const self = new Map<string, number>();
+  let total = 0;
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const cf = byId.get(samples[i]!)!.callFrame;
+    const file = cf.url.replace(/^.*?\/(src|bench|test|node_modules)\//, "$1/");
+    const key = `${cf.functionName || "(anonymous)"}${file ? ` ${file}` : ""}`;
+    const t = deltas[i] ?? 0;
+    self.set(key, (self.get(key) ?? 0) + t);
+    total += t;
+  }
+  const busy = total - (self.get("(idle)") ?? 0);
+  const rows = [...self].filter(([k]) => k !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, n);
+  return [`busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled`, "| self ms | % of busy | function |", "| --- | --- | --- |",
+    ...rows.map(([k, t]) => `| ${(t / 1000).toFixed(1)} | ${((100 * t) / busy).toFixed(1)} | ${k} |`)].join("\n");
 }
 
 interface ServerChild { url: string; stop: () => void; process: ChildProcess }
