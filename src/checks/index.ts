@@ -145,6 +145,20 @@ export function checkTranslation(input: TranslationCheckInput): Finding[] {
   return findings;
 }
 
+/**
+ * lenientNumbers of a digest's source, kept for the last few sources: a digest is checked once per
+ * language against the same source. The set is only read here.
+ */
+const sourceNumberSets: { text: string; numbers: Set<string> }[] = [];
+function sourceNumbers(text: string): Set<string> {
+  const hit = sourceNumberSets.find((e) => e.text === text);
+  if (hit) return hit.numbers;
+  const numbers = lenientNumbers(text);
+  sourceNumberSets.unshift({ text, numbers });
+  if (sourceNumberSets.length > 4) sourceNumberSets.pop();
+  return numbers;
+}
+
 /** Checks a digest (summary, key points, newsletter snippet) of an article. */
 export function checkDigest(input: DigestCheckInput): Finding[] {
   const { source, digest, target } = input;
@@ -187,7 +201,7 @@ export function checkDigest(input: DigestCheckInput): Finding[] {
   findings.push(...styleFindings(all, target));
 
   // Numbers the digest states must come from the source.
-  const known = lenientNumbers([sourceText(source), source.published ?? ""].join("\n\n"));
+  const known = sourceNumbers([sourceText(source), source.published ?? ""].join("\n\n"));
   const reported = new Set<string>();
   for (const [where, text] of parts) {
     for (const n of strictNumbers(text, baseLanguage(target))) {

@@ -7,6 +7,12 @@ interface NameEntry {
   /** Forms per language; "all" holds forms right in every language. */
   forms: Record<string, string[]>;
   except: string[];
+  /** Every form, in the order of `forms`. */
+  all: string[];
+  /** `except` as patterns (built once). */
+  exceptPatterns: [phrase: string, pattern: RegExp][];
+  /** Per language: the forms that are wrong there (see nameFormProblems), built on first use. */
+  wrongIn: Map<string, string[]>;
 }
 
 interface NameTable {
@@ -26,7 +32,13 @@ export function nameTable(): NameTable {
     table = {
       names: raw.names.map((n) => {
         const { except = [], ...forms } = n;
-        return { forms, except };
+        return {
+          forms,
+          except,
+          all: Object.values(forms).flat(),
+          exceptPatterns: except.map((phrase): [string, RegExp] => [phrase, new RegExp(escapeRegExp(phrase), "g")]),
+          wrongIn: new Map(),
+        };
       }),
       common: new Set(raw.common),
     };
@@ -35,7 +47,7 @@ export function nameTable(): NameTable {
 }
 
 function allForms(entry: NameEntry): string[] {
-  return Object.values(entry.forms).flat();
+  return entry.all;
 }
 
 /** Forms right in a language: its own plus "all"; null when the table says nothing for that language. */
@@ -49,7 +61,7 @@ function formsFor(entry: NameEntry, lang: string): string[] | null {
 /** Text with the `except` phrases blanked out. */
 function withoutExceptions(text: string, entry: NameEntry): string {
   let t = text;
-  for (const phrase of entry.except) t = t.replace(new RegExp(escapeRegExp(phrase), "g"), " ");
+  for (const [phrase, pattern] of entry.exceptPatterns) if (t.includes(phrase)) t = t.replace(pattern, " ");
   return t;
 }
 
@@ -70,6 +82,18 @@ const SENTENCE_START_WORDS = new Set([
   "Sie", "Es", "Wir", "Ihr", "Sein", "Seine", "Dort", "Hier", "Nun", "Dann", "Damit", "Dabei",
 ]);
 
+/** Sequences of Capitalised words separated by single spaces (no punctuation in between). */
+const WORD = "\\p{Lu}[\\p{L}\\p{M}]*(?:[-'’][\\p{L}\\p{M}]+)*";
+const CAPITALISED_SEQUENCE = new RegExp(`${WORD}(?: ${WORD})+`, "gu");
+const POSSESSIVE = /['’]s$/u;
+const OPENING_OR_SPACE = /^["'“”„«»‹›(\[\s]$/u;
+const SENTENCE_END = /^[.!?:;]$/;
+
+/** The words of a text that begin with a lower-case letter. */
+function lowerCaseWords(text: string): Set<string> {
+  return new Set((text.match(/\p{L}+/gu) ?? []).filter((w) => /^\p{Ll}/u.test(w)));
+}
+
 /**
  * Multi-word capitalised names of a text that the table does not know ("Olaf Scholz",
  * "Karin Keller-Sutter"): sequences of two or more capitalised words, without leading titles and
@@ -78,16 +102,17 @@ const SENTENCE_START_WORDS = new Set([
  */
 function unknownMultiWordNames(text: string, knownSpans: string): string[] {
   const { common } = nameTable();
-  const lowerWords = new Set((text.match(/\p{L}+/gu) ?? []).filter((w) => /^\p{Ll}/u.test(w)));
+  let lowerWords: Set<string> | null = null; // built when first needed
   const names = new Set<string>();
-  // Sequences of Capitalised words separated by single spaces (no punctuation in between).
-  const WORD = "\\p{Lu}[\\p{L}\\p{M}]*(?:[-'’][\\p{L}\\p{M}]+)*";
-  const seq = new RegExp(`${WORD}(?: ${WORD})+`, "gu");
-  for (const m of knownSpans.matchAll(seq)) {
-    let ws = m[0].split(" ").map((w) => w.replace(/['’]s$/u, ""));
-    const before = knownSpans.slice(0, m.index).replace(/["'“”„«»‹›(\[\s]+$/u, "");
-    const sentenceStart = before === "" || /[.!?:;]$/.test(before);
-    if (sentenceStart && ws.length && (SENTENCE_START_WORDS.has(ws[0]!) || lowerWords.has(ws[0]!.toLowerCase()))) {
+  const seq = CAPITALISED_SEQUENCE;
+  seq.lastIndex = 0;
+  for (let m = seq.exec(knownSpans); m !== null; m = seq.exec(knownSpans)) {
+    let ws = m[0].split(" ").map((w) => w.replace(POSSESSIVE, ""));
+    // At a sentence start: nothing but quotes, brackets and space since the last . ! ? : ; (or the start).
+    let k = m.index - 1;
+    while (k >= 0 && OPENING_OR_SPACE.test(knownSpans[k]!)) k--;
+    const sentenceStart = k < 0 || SENTENCE_END.test(knownSpans[k]!);
+    if (sentenceStart && ws.length && (SENTENCE_START_WORDS.has(ws[0]!) || (lowerWords ??= lowerCaseWords(text)).has(ws[0]!.toLowerCase()))) {
       ws = ws.slice(1);
     }
     while (ws.length && common.has(ws[0]!)) ws = ws.slice(1);
@@ -145,11 +170,15 @@ export interface NameFormProblem {
 export function nameFormProblems(text: string, lang: string): NameFormProblem[] {
   const problems: NameFormProblem[] = [];
   for (const entry of nameTable().names) {
-    const right = formsFor(entry, lang);
-    if (!right || !entry.forms[lang]) continue;
-    const rightSet = new Set(right);
+    if (!entry.forms[lang]) continue;
+    let wrongForms = entry.wrongIn.get(lang);
+    if (!wrongForms) {
+      const rightSet = new Set(formsFor(entry, lang)!);
+      wrongForms = allForms(entry).filter((f) => !rightSet.has(f));
+      entry.wrongIn.set(lang, wrongForms);
+    }
     const t = withoutExceptions(text, entry);
-    const wrong = allForms(entry).filter((f) => !rightSet.has(f) && occurs(t, f, false));
+    const wrong = wrongForms.filter((f) => occurs(t, f, false));
     if (!wrong.length) continue;
     // A wrong form hidden inside a right one ("Wladimir Putin" contains "Putin") is fine.
     const own = entry.forms[lang]!;

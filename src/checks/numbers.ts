@@ -4,6 +4,8 @@
 // strictNumbers: the numbers a text clearly states (what must survive a translation).
 // lenientNumbers: every value a text could be read as (what a translation may have written).
 
+import { letterAt } from "./text.ts";
+
 export interface NumberMention {
   /** Canonical value: "1000", "3.5", "13:01". */
   value: string;
@@ -111,80 +113,186 @@ interface Found {
   index: number;
 }
 
+// Everything scan() needs is built here, once: the patterns (exec loops on these module-level
+// expressions, no per-call copies) and the number-word tables.
+
+const RE_TIME_MARKED = /(?<![\d.,:])(\d{1,2})[:.](\d{2})(?:\s*(a\.m\.|p\.m\.|am\b|pm\b)|\s*(?:Uhr|h)\b)/giu;
+const RE_TIME_COLON = /(?<![\d.,:])(\d{1,2}):(\d{2})(?![\d:])/gu;
+const RE_HOUR = /(?<![\d.,:])(\d{1,2})\s*(?:(a\.m\.|p\.m\.)|(am|pm)\b|(Uhr)\b)/giu;
+const RE_ISO_DATE = /(?<![\d.,])(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)/gu;
+const RE_DOT_DATE = /(?<![\d.,])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2}(?!\d))?/gu;
+const RE_SLASH_DATE = /(?<![\d.,/])(\d{1,2})\/(\d{1,2})\/(\d{2,4})(?![\d/])/gu;
+const RE_SPACE_THOUSANDS = /(?<![\d.,'’])(\d{1,3})((?: \d{3})+)(?![\d.,'’])/gu;
+const RE_NUMERAL = /\d+(?:[.,'’\u00a0\u202f\u2009]\d+)*(?:st|nd|rd|th)?/gu;
+const RE_ORDINAL_SUFFIX = /(st|nd|rd|th)$/;
+const RE_YEAR = /^(19|20)\d\d$/;
+const RE_HOUR_MINUTE = /^(\d{1,2})[.,](\d{2})$/;
+const RE_EN_TENS_UNITS = /\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ](one|two|three|four|five|six|seven|eight|nine)\b/giu;
+const RE_DE_COMPOUND = /^(ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun)und(zwanzig|dreißig|dreissig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig)(ste[nrms]?)?$/u;
+const RE_UPPER_START = /^\p{Lu}/u;
+
+const toMap = (o: Record<string, number>) => new Map(Object.entries(o));
+const EN_WORDS = new Map([...Object.entries(EN_ORDINALS), ...Object.entries(EN_TENS), ...Object.entries(EN_UNITS)]); // first table wins, as in `??`
+const DE_WORDS = new Map([...Object.entries(DE_TENS), ...Object.entries(DE_UNITS)]);
+const DE_STEMS = toMap(DE_ORDINAL_STEMS);
+const LENIENT_WORDS = toMap(LENIENT_ONLY);
+const MONTH_WORDS = toMap(MONTHS);
+const UNIT_PREFIX = toMap(DE_UNIT_PREFIX);
+/**
+ * German compounds that begin with a number ("Zwölfpunkteplan"): the units of 4+ letters, then the
+ * tens; of the prefixes a word starts with, the last in this order counts ("vierzig..." is 40).
+ * Grouped by first letter.
+ */
+const PREFIXES = new Map<string, [string, number][]>();
+for (const [w, n] of [...Object.entries(DE_UNITS).filter(([w]) => w.length >= 4), ...Object.entries(DE_TENS)]) {
+  const list = PREFIXES.get(w[0]!) ?? [];
+  list.push([w, n]);
+  PREFIXES.set(w[0]!, list);
+}
+/** Lower-case first letters of every number word, month and prefix above (all ASCII). */
+const FIRST_LETTERS = new Uint8Array(128);
+for (const key of [
+  ...EN_WORDS.keys(), ...DE_WORDS.keys(), ...DE_STEMS.keys(), ...LENIENT_WORDS.keys(), ...MONTH_WORDS.keys(),
+  ...PREFIXES.keys(), ...UNIT_PREFIX.keys(),
+]) {
+  const c = key.charCodeAt(0);
+  if (c >= 128) throw new Error(`numbers.ts: number word "${key}" must begin with an ASCII letter`);
+  FIRST_LETTERS[c] = 1;
+}
+
+/** `text` with the ranges [start, start + length) (pairs, ascending, disjoint) turned into spaces. */
+function blankRanges(text: string, ranges: number[]): string {
+  let out = "";
+  let at = 0;
+  for (let k = 0; k < ranges.length; k += 2) {
+    const start = ranges[k]!;
+    const length = ranges[k + 1]!;
+    out += text.slice(at, start) + " ".repeat(length);
+    at = start + length;
+  }
+  return out + text.slice(at);
+}
+
+const hour12 = (h: number, ap: string) => (ap.toLowerCase().startsWith("p") ? (h % 12) + 12 : h % 12);
+
+/** The value of a number word (already lower case), or undefined. */
+function wordValue(word: string, original: string, useEn: boolean, useDe: boolean, lenient: boolean): number | undefined {
+  let v: number | undefined;
+  if (useEn) v = EN_WORDS.get(word);
+  if (v === undefined && useDe) {
+    v = DE_WORDS.get(word);
+    if (v === undefined && word.length >= 11 && word.includes("und")) {
+      const compound = RE_DE_COMPOUND.exec(word);
+      if (compound) v = UNIT_PREFIX.get(compound[1]!)! + DE_TENS[compound[2]!]!;
+    }
+    if (v === undefined) {
+      // A stem and an ending e/er/en/em/es: the shortest stem that leaves one of the endings.
+      const n = word.length;
+      const last = word.charCodeAt(n - 1);
+      let stem: string | null = null;
+      if (n >= 3 && word.charCodeAt(n - 2) === 101 /* e */ && (last === 114 || last === 110 || last === 109 || last === 115) /* r n m s */) {
+        stem = word.slice(0, n - 2);
+      } else if (n >= 2 && last === 101) stem = word.slice(0, n - 1);
+      if (stem !== null) v = DE_STEMS.get(stem);
+    }
+  }
+  if (v === undefined && lenient) {
+    v = LENIENT_WORDS.get(word);
+    if (v === undefined) {
+      const candidates = PREFIXES.get(word[0]!);
+      if (candidates) for (const [w, n] of candidates) if (word.startsWith(w)) v = n;
+    }
+    const month = MONTH_WORDS.get(word);
+    if (v === undefined && month !== undefined && RE_UPPER_START.test(original)) v = month;
+  }
+  return v;
+}
+
 /** Every numeric mention of a text with its possible values, most likely first. */
 function scan(text: string, lang: string, lenient: boolean): Found[] {
   const found: Found[] = [];
+  // Each pass reads the text as the passes before it left it (their matches blanked out); a pass's
+  // own matches are blanked in one go when it ends.
   let rest = text;
-  const blank = (index: number, length: number) => {
-    rest = rest.slice(0, index) + " ".repeat(length) + rest.slice(index + length);
+  const ranges: number[] = [];
+  const endPass = () => {
+    if (ranges.length) rest = blankRanges(rest, ranges);
+    ranges.length = 0;
   };
-  const take = (re: RegExp, read: (m: RegExpMatchArray) => string[] | null) => {
-    for (const m of [...rest.matchAll(re)]) {
+  const take = (re: RegExp, read: (m: RegExpExecArray) => string[] | null) => {
+    re.lastIndex = 0;
+    for (let m = re.exec(rest); m !== null; m = re.exec(rest)) {
       const values = read(m);
       if (!values || values.length === 0) continue;
-      found.push({ values, text: m[0].trim(), index: m.index! });
-      blank(m.index!, m[0].length);
+      found.push({ values, text: m[0].trim(), index: m.index });
+      ranges.push(m.index, m[0].length);
     }
+    endPass();
   };
-  const hour12 = (h: number, ap: string) => (ap.toLowerCase().startsWith("p") ? (h % 12) + 12 : h % 12);
+  const hasDigit = /\d/.test(text);
 
-  // Times: "13:01", "1:01 p.m.", "13.01 Uhr", "13 Uhr", "1 p.m."
-  take(/(?<![\d.,:])(\d{1,2})[:.](\d{2})(?:\s*(a\.m\.|p\.m\.|am\b|pm\b)|\s*(?:Uhr|h)\b)/giu, (m) => {
-    let h = Number(m[1]);
-    if (m[3]) h = hour12(h, m[3]);
-    const t = time(h, Number(m[2]));
-    return t ? [t] : null;
-  });
-  take(/(?<![\d.,:])(\d{1,2}):(\d{2})(?![\d:])/gu, (m) => {
-    const t = time(Number(m[1]), Number(m[2]));
-    return t ? [t] : null;
-  });
-  take(/(?<![\d.,:])(\d{1,2})\s*(?:(a\.m\.|p\.m\.)|(am|pm)\b|(Uhr)\b)/giu, (m) => {
-    if (m[3] && lang !== "en" && !lenient) return null; // German "am" is a word
-    const h = m[2] || m[3] ? hour12(Number(m[1]), (m[2] || m[3])!) : Number(m[1]);
-    const t = time(h, 0);
-    return t ? (lenient ? [t, String(h)] : [t]) : null;
-  });
-  // Numeric dates: "16.05.2024", "16.5.", "2024-05-16", "5/16/2024".
-  take(/(?<![\d.,])(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)/gu, (m) => [canonical(m[1]!), canonical(m[2]!), canonical(m[3]!)]);
-  for (const m of [...rest.matchAll(/(?<![\d.,])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2}(?!\d))?/gu)]) {
-    const d = Number(m[1]);
-    const mo = Number(m[2]);
-    if (d < 1 || d > 31 || mo < 1 || mo > 12) continue;
-    if (!m[3] && lang === "en" && !lenient) continue; // "rose 3.5." in English is a decimal
-    const parts = [canonical(m[1]!), canonical(m[2]!), ...(m[3] ? [canonical(m[3])] : [])];
-    for (const p of parts) found.push({ values: [p], text: m[0], index: m.index! });
-    if (lenient) {
-      // "13.01" may also be a decimal or a time of day.
-      const t = m[2]!.length === 2 ? time(d, mo) : null;
-      found.push({ values: [canonical(m[1]!, m[2]), ...(t ? [t] : [])], text: m[0], index: m.index! });
+  if (hasDigit) {
+    // Times: "13:01", "1:01 p.m.", "13.01 Uhr", "13 Uhr", "1 p.m."
+    take(RE_TIME_MARKED, (m) => {
+      let h = Number(m[1]);
+      if (m[3]) h = hour12(h, m[3]);
+      const t = time(h, Number(m[2]));
+      return t ? [t] : null;
+    });
+    take(RE_TIME_COLON, (m) => {
+      const t = time(Number(m[1]), Number(m[2]));
+      return t ? [t] : null;
+    });
+    take(RE_HOUR, (m) => {
+      if (m[3] && lang !== "en" && !lenient) return null; // German "am" is a word
+      const h = m[2] || m[3] ? hour12(Number(m[1]), (m[2] || m[3])!) : Number(m[1]);
+      const t = time(h, 0);
+      return t ? (lenient ? [t, String(h)] : [t]) : null;
+    });
+    // Numeric dates: "16.05.2024", "16.5.", "2024-05-16", "5/16/2024".
+    take(RE_ISO_DATE, (m) => [canonical(m[1]!), canonical(m[2]!), canonical(m[3]!)]);
+    RE_DOT_DATE.lastIndex = 0;
+    for (let m = RE_DOT_DATE.exec(rest); m !== null; m = RE_DOT_DATE.exec(rest)) {
+      const d = Number(m[1]);
+      const mo = Number(m[2]);
+      if (d < 1 || d > 31 || mo < 1 || mo > 12) continue;
+      if (!m[3] && lang === "en" && !lenient) continue; // "rose 3.5." in English is a decimal
+      const parts = [canonical(m[1]!), canonical(m[2]!), ...(m[3] ? [canonical(m[3])] : [])];
+      for (const p of parts) found.push({ values: [p], text: m[0], index: m.index });
+      if (lenient) {
+        // "13.01" may also be a decimal or a time of day.
+        const t = m[2]!.length === 2 ? time(d, mo) : null;
+        found.push({ values: [canonical(m[1]!, m[2]), ...(t ? [t] : [])], text: m[0], index: m.index });
+      }
+      ranges.push(m.index, m[0].length);
     }
-    blank(m.index!, m[0].length);
-  }
-  take(/(?<![\d.,/])(\d{1,2})\/(\d{1,2})\/(\d{2,4})(?![\d/])/gu, (m) => [canonical(m[1]!), canonical(m[2]!), canonical(m[3]!)]);
-  // Regular-space thousands, "23 400": joined in German/French text; both readings when lenient.
-  take(/(?<![\d.,'’])(\d{1,3})((?: \d{3})+)(?![\d.,'’])/gu, (m) => {
-    const joined = canonical(m[0].replace(/ /g, ""));
-    if (lenient) return [joined, ...m[0].split(" ").map((p) => canonical(p))];
-    if (lang === "en") return null;
-    return [joined];
-  });
-  // Other numerals, with an optional ordinal suffix ("16th").
-  for (const m of [...rest.matchAll(/\d+(?:[.,'’\u00a0\u202f\u2009]\d+)*(?:st|nd|rd|th)?/gu)]) {
-    const raw = m[0].replace(/(st|nd|rd|th)$/, "");
-    const values = readNumeral(raw, lang);
-    if (lenient) {
-      // A year may also be written short ("2023/24"), a list "1.2.3" yields its parts.
-      const extra: string[] = [];
-      for (const v of values) if (/^(19|20)\d\d$/.test(v)) extra.push(canonical(v.slice(2)));
-      const hm = /^(\d{1,2})[.,](\d{2})$/.exec(raw);
-      const t = hm ? time(Number(hm[1]), Number(hm[2])) : null;
-      if (t) extra.push(t);
-      found.push({ values: [...values, ...extra], text: m[0], index: m.index! });
-    } else if (LIST in values) {
-      for (const v of values) found.push({ values: [v], text: m[0], index: m.index! });
-    } else {
-      found.push({ values: [values[0]!], text: m[0], index: m.index! });
+    endPass();
+    take(RE_SLASH_DATE, (m) => [canonical(m[1]!), canonical(m[2]!), canonical(m[3]!)]);
+    // Regular-space thousands, "23 400": joined in German/French text; both readings when lenient.
+    take(RE_SPACE_THOUSANDS, (m) => {
+      const joined = canonical(m[0].replace(/ /g, ""));
+      if (lenient) return [joined, ...m[0].split(" ").map((p) => canonical(p))];
+      if (lang === "en") return null;
+      return [joined];
+    });
+    // Other numerals, with an optional ordinal suffix ("16th").
+    RE_NUMERAL.lastIndex = 0;
+    for (let m = RE_NUMERAL.exec(rest); m !== null; m = RE_NUMERAL.exec(rest)) {
+      const raw = m[0].replace(RE_ORDINAL_SUFFIX, "");
+      const values = readNumeral(raw, lang);
+      if (lenient) {
+        // A year may also be written short ("2023/24"), a list "1.2.3" yields its parts.
+        const extra: string[] = [];
+        for (const v of values) if (RE_YEAR.test(v)) extra.push(canonical(v.slice(2)));
+        const hm = RE_HOUR_MINUTE.exec(raw);
+        const t = hm ? time(Number(hm[1]), Number(hm[2])) : null;
+        if (t) extra.push(t);
+        found.push({ values: [...values, ...extra], text: m[0], index: m.index });
+      } else if (LIST in values) {
+        for (const v of values) found.push({ values: [v], text: m[0], index: m.index });
+      } else {
+        found.push({ values: [values[0]!], text: m[0], index: m.index });
+      }
     }
   }
 
@@ -194,40 +302,33 @@ function scan(text: string, lang: string, lenient: boolean): Found[] {
   const useEn = lenient || en;
   const useDe = lenient || de;
   if (useEn) {
-    for (const m of rest.matchAll(/\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ](one|two|three|four|five|six|seven|eight|nine)\b/giu)) {
+    RE_EN_TENS_UNITS.lastIndex = 0;
+    for (let m = RE_EN_TENS_UNITS.exec(rest); m !== null; m = RE_EN_TENS_UNITS.exec(rest)) {
       const v = EN_TENS[m[1]!.toLowerCase()]! + (m[2]!.toLowerCase() === "one" ? 1 : EN_UNITS[m[2]!.toLowerCase()]!);
-      found.push({ values: [String(v)], text: m[0], index: m.index! });
-      blank(m.index!, m[0].length);
+      found.push({ values: [String(v)], text: m[0], index: m.index });
+      ranges.push(m.index, m[0].length);
     }
+    endPass();
   }
-  for (const m of rest.matchAll(/\p{L}+/gu)) {
-    const word = m[0].toLowerCase();
-    let v: number | undefined;
-    if (useEn) v = EN_UNITS[word] ?? EN_TENS[word] ?? EN_ORDINALS[word];
-    if (v === undefined && useDe) {
-      v = DE_UNITS[word] ?? DE_TENS[word];
-      if (v === undefined) {
-        const compound = /^(ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun)und(zwanzig|dreißig|dreissig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig)(ste[nrms]?)?$/u.exec(word);
-        if (compound) v = DE_UNIT_PREFIX[compound[1]!]! + DE_TENS[compound[2]!]!;
-      }
-      if (v === undefined) {
-        const ord = /^(\p{L}+?)(e|er|en|em|es)$/u.exec(word);
-        if (ord && DE_ORDINAL_STEMS[ord[1]!] !== undefined) v = DE_ORDINAL_STEMS[ord[1]!];
-      }
+  // Words (runs of \p{L}); only those that begin with the first letter of some number word are
+  // cut out and looked up.
+  const n = rest.length;
+  let i = 0;
+  while (i < n) {
+    let step = letterAt(rest, i);
+    if (step === 0) {
+      i++;
+      continue;
     }
-    if (v === undefined && lenient) {
-      v = LENIENT_ONLY[word];
-      // German compounds begin with the number: "Zwölfpunkteplan", "Fünfjahresplan".
-      if (v === undefined) {
-        for (const [w, n] of Object.entries(DE_UNITS)) {
-          if (w.length >= 4 && word.startsWith(w)) v = n;
-        }
-        for (const [w, n] of Object.entries(DE_TENS)) if (word.startsWith(w)) v = n;
-      }
-      const month = MONTHS[word];
-      if (v === undefined && month !== undefined && /^\p{Lu}/u.test(m[0])) v = month;
-    }
-    if (v !== undefined) found.push({ values: [String(v)], text: m[0], index: m.index! });
+    const start = i;
+    const c = rest.charCodeAt(i);
+    const first = c >= 65 && c <= 90 ? c | 32 : c;
+    do i += step;
+    while (i < n && (step = letterAt(rest, i)) !== 0);
+    if (first >= 128 || FIRST_LETTERS[first] === 0) continue;
+    const original = rest.slice(start, i);
+    const v = wordValue(original.toLowerCase(), original, useEn, useDe, lenient);
+    if (v !== undefined) found.push({ values: [String(v)], text: original, index: start });
   }
   return found.sort((a, b) => a.index - b.index);
 }
