@@ -2,7 +2,7 @@
 // OpenAI-compatible server with a latency and a requests-per-second limit; then newsdesk's
 // warm-cache speed and its peak memory on 10,000 articles.
 //   BENCH_ARTICLES (300), BENCH_RPS (20), BENCH_LATENCY_MS (200), BENCH_CONCURRENCY (8),
-//   BENCH_WARM (2000), BENCH_RSS_ARTICLES (10000), BENCH_SKIP (comma list: compare,warm,rss)
+//   BENCH_WARM (2000), BENCH_RSS_ARTICLES (10000), BENCH_SKIP (comma list: compare,invalid,warm,rss)
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -94,6 +94,34 @@ function row(name: string, wallMs: number, calls: number, promptTokens: number, 
   return `| ${name} | ${fmt(wallMs / 1000, 1)} s | ${fmt(ideal / 1000, 1)} s | ${fmt(wallMs / ideal)} | ${fmt(calls / N)} | ${Math.round(promptTokens / N)} | ${failed} | ${notes} |`;
 }
 
+/** A server whose every answer is invalid: calls per task stop at --repairs + 1, and the batch stops itself. */
+async function invalid() {
+  const count = 150;
+  const dir = tmp("newsdesk-bench-invalid-");
+  writeArticleFiles(dir, count);
+  const server = await startOpenAIServer({ handler: () => ({ content: "not json at all" }) });
+  console.log(`\n## all-invalid server: summarize ${count} articles (--repairs 2, concurrency ${CONCURRENCY})`);
+  {
+    // The library with the breaker off: every article is tried, each task at its bound.
+    const { pipeline } = pipelineFor(server.url, path.join(tmp("newsdesk-bench-cache-"), "c.sqlite"), ["digest"], CONCURRENCY);
+    const s = await runBatch(readArticles([dir]), pipeline, { articlesInFlight: Math.max(16, 2 * CONCURRENCY), breaker: false });
+    console.log(`library, breaker off: ${s.failures.length}/${count} failed, ${server.admitted()} calls = ${fmt(server.admitted() / count)} calls per article (bound: repairs + 1 = 3)`);
+    pipeline.options.cache?.close();
+  }
+  server.requests.length = 0;
+  const before = server.admitted();
+  const started = Date.now();
+  const cli = await runCommand(path.join(ROOT, "bin/newsdesk.js"), ["summarize", dir, "--lang", "de", "--no-cache", "--concurrency", String(CONCURRENCY), "--quiet"], {
+    OPENAI_BASE_URL: server.url,
+    NEWSDESK_MODEL: "test-model",
+  });
+  const calls = server.admitted() - before;
+  const stop = cli.stderr.split("\n").find((l) => l.includes("stopped:")) ?? "(no stop line)";
+  console.log(`CLI: exit ${cli.code} in ${fmt((Date.now() - started) / 1000, 1)} s, ${calls} calls for ${count} articles (${fmt(calls / count)} per article; before the fix: 19 per article, 2,850 calls)`);
+  console.log(stop.replace(/to resume: .*/, "to resume: ..."));
+  await server.close();
+}
+
 async function warm() {
   const dir = tmp("newsdesk-bench-warm-");
   writeArticleFiles(dir, WARM);
@@ -158,6 +186,7 @@ function runCommand(command: string, args: string[], extraEnv: Record<string, st
 
 const total = Date.now();
 if (!skip.has("compare")) await compare();
+if (!skip.has("invalid")) await invalid();
 if (!skip.has("warm")) await warm();
 if (!skip.has("rss")) await rss();
 console.log(`\nbench finished in ${fmt((Date.now() - total) / 1000, 0)} s`);

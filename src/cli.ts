@@ -252,8 +252,8 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
     });
     const cost = estimateCost(plan, model, prices);
     for (const failure of plan.failures) process.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);
-    process.stdout.write(formatPlan(plan, cost));
-    if (flags.report) writeFileAtomic(flags.report, JSON.stringify({ dryRun: true, ...plan, cost }, null, 2) + "\n");
+    writeStdout(formatPlan(plan, cost, flags.repairs));
+    if (flags.report) writeFileAtomic(flags.report, JSON.stringify({ dryRun: true, ...plan, worstCaseCalls: plan.calls * (flags.repairs + 1), cost }, null, 2) + "\n");
     if (plan.failures.length === 0) return EXIT_OK;
     return plan.articles === 0 && plan.failures.length === 1 ? EXIT_USAGE : EXIT_FAILED;
   } finally {

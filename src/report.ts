@@ -40,13 +40,14 @@ export function batchReport(summary: BatchSummary, extra: { cost: CostEstimate; 
   };
 }
 
-/** What --dry-run prints: the plan in a few lines. */
-export function formatPlan(plan: BatchPlan, cost: CostEstimate): string {
+/** What --dry-run prints: the plan in a few lines, with the worst case (every task spends all its repairs) beside it. */
+export function formatPlan(plan: BatchPlan, cost: CostEstimate, repairs: number): string {
   const tasks = Object.entries(plan.byTask).map(([t, n]) => `${n} ${t}`).join(", ");
   const cachedShare = plan.promptTokens ? Math.round((100 * plan.cachedTokens) / plan.promptTokens) : 0;
   return [
     `dry run: ${plan.articles} article${plan.articles === 1 ? "" : "s"}, ${plan.tasks} task${plan.tasks === 1 ? "" : "s"}`,
     `calls: ${plan.calls}${tasks ? ` (${tasks})` : ""}, cache hits: ${plan.cacheHits}`,
+    `worst case: ${plan.calls * (repairs + 1)} calls${cost.known ? `, about $${(cost.usd * (repairs + 1)).toFixed(4)}` : ""} (every answer invalid until its ${repairs} repair${repairs === 1 ? "" : "s"} are spent; a batch in which the first 10 articles all fail stops by itself)`,
     `prompt tokens: ${number.format(plan.promptTokens)} (~${cachedShare}% likely cached by the provider)`,
     `completion tokens: ~${number.format(plan.completionTokens)} (estimate)`,
     `${formatCost(cost)}`,

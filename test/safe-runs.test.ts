@@ -9,7 +9,10 @@ import { startOpenAIServer, type Reply, type TestServer } from "./support/openai
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { articlesJsonl, writeArticleFiles } from "./support/articles.ts";
 import { runCli } from "./support/cli.ts";
-import { ROOT, SECRET_KEY, tempDir } from "./support/setup.ts";
+import { ROOT, SECRET_KEY, tempDir, testPipeline } from "./support/setup.ts";
+import { createScheduler } from "../src/scheduler.ts";
+import { runBatch } from "../src/batch.ts";
+import { readArticles } from "../src/article/index.ts";
 import { redactSecrets } from "../src/secrets.ts";
 
 let server: TestServer;
@@ -175,12 +178,28 @@ describe("hung servers and bad bodies", () => {
     expect(JSON.parse(result.stdout).languages.de.paragraphs).toHaveLength(12);
   });
 
-  it("a server that always sends garbage: the failure names the bad body", async () => {
+  it("a server that always sends garbage: retried within the call's budget, and the failure names the bad body", async () => {
     handler = () => ({ raw: "garbage", contentType: "text/plain" });
-    const result = await runCli(["translate", "samples/putin-beijing.txt", "--to", "de", "--no-cache"], { env: env() });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/answered 200 with a body that is not a chat completion \(gave up after 6 attempts/);
-  }, 60_000);
+    const dir = tempDir();
+    writeArticleFiles(dir, 1);
+    const scheduler = createScheduler({ maxConcurrency: 2, baseDelayMs: 5 });
+    const pipeline = testPipeline(server.url, { tasks: ["digest"], limiter: scheduler.run, cache: null });
+    const summary = await runBatch(readArticles([dir]), pipeline);
+    expect(summary.failures).toHaveLength(1);
+    expect(summary.failures[0]!.reason).toMatch(/answered 200 with a body that is not a chat completion \(gave up after 6 attempts/);
+    expect(server.requests).toHaveLength(6);
+    expect(summary.usage.calls).toBe(0); // nothing was answered, nothing is billed
+  });
+});
+
+describe("--dry-run", () => {
+  it("shows the worst case beside the expected calls", async () => {
+    const result = await runCli(["run", "samples/putin-beijing.txt", "--dry-run", "--no-cache", "--repairs", "3"], { env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^calls: 2 \(1 translate, 1 digest\)/m);
+    expect(result.stdout).toMatch(/^worst case: 8 calls, about \$[\d.]+ \(every answer invalid until its 3 repairs are spent/m);
+    expect(server.requests).toHaveLength(0);
+  });
 });
 
 describe("the key never leaks", () => {
