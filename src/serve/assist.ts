@@ -75,7 +75,7 @@ export async function retranslateParagraph(
   const request = paragraphRequest(run, article, target, index);
   const outcome: TaskOutcome<Translation> = await runTask<Translation>(run, request);
   const text = applyHouseStyle(outcome.value.paragraphs[0]!.replace(new RegExp(`^\\s*\\[${index + 1}\\]\\s*`), ""), target);
-  return { value: text, warnings: outcome.warnings.map((w) => `translate ${lang}: paragraph ${index + 1}: ${w}`), usage: outcome.usage };
+  return { value: text, warnings: outcome.warnings.map((w) => `translate ${lang}: ${w}`), usage: outcome.usage };
 }
 
 function paragraphRequest(pipeline: Pipeline, article: Article, target: string, index: number): TaskRequest {
@@ -83,7 +83,7 @@ function paragraphRequest(pipeline: Pipeline, article: Article, target: string, 
   retranslatePrompt ??= loadPrompt("retranslate-paragraph", PROMPTS_DIR);
   const prompt = retranslatePrompt;
   const paragraph = article.paragraphs[index]!;
-  const glossary = glossaryFor(pipeline.context.glossary, [article.title, paragraph].join("\n"), target);
+  const glossary = glossaryFor(pipeline.context.glossary, paragraph, target);
   const glossaryText = glossaryPromptText(glossary);
   const messages = [
     // The same first bytes as every call of this article: a provider's prompt cache applies.
@@ -118,12 +118,13 @@ function paragraphRequest(pipeline: Pipeline, article: Article, target: string, 
       if (value.paragraphs.length !== 1) {
         return [{ severity: "hard", message: `answer with exactly one paragraph (got ${value.paragraphs.length})` }];
       }
+      // Only the paragraph is judged (the title is asked for by the shared schema, not used).
       return checkTranslation({
-        source: { title: article.title, paragraphs: [paragraph], lang: article.lang },
-        output: value,
+        source: { title: "", paragraphs: [paragraph], lang: article.lang },
+        output: { title: "", paragraphs: value.paragraphs },
         target,
         glossary,
-      });
+      }).map((f) => ({ ...f, message: f.message.replace(/\bparagraph 1\b/g, `paragraph ${index + 1}`) }));
     },
   } as TaskRequest;
 }

@@ -44,13 +44,13 @@ const LANG = "[a-z]{2,3}(?:-[A-Za-z]{2,4})?";
 const FIELD = new RegExp(`^languages\\.(${LANG})\\.(title|summary|keyPoints|paragraphs\\.(\\d{1,4})|snippet\\.(headline|teaser))$`);
 
 const text = z.string().max(20_000);
-export const ChangeSchema = z.object({
+export const ChangeSchema = z.strictObject({
   field: z.string().max(200).regex(FIELD, "unknown field"),
   value: z.union([text, z.array(z.string().max(2_000)).max(10)]),
 });
 export type Change = z.infer<typeof ChangeSchema>;
 
-export const ReviewRequestSchema = z.object({
+export const ReviewRequestSchema = z.strictObject({
   /** The etag the editor's page was loaded with: a save over a newer file is refused (409). */
   etag: z.string().regex(/^[a-f0-9]{64}$/),
   editor: z.string().trim().min(1).max(100).regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters"),

@@ -143,11 +143,11 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   return parsed.data;
 }
 
-const RetranslateSchema = z.object({
+const RetranslateSchema = z.strictObject({
   lang: z.string().regex(/^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$/),
   paragraph: z.number().int().min(0).max(9_999),
 });
-const DigestSchema = z.object({ fresh: z.boolean().optional() }).default({});
+const DigestSchema = z.strictObject({ fresh: z.boolean().optional() });
 const ExportQuery = z.object({
   lang: z.string().regex(/^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$/),
   format: z.enum(["md", "html"]).default("md"),
@@ -304,7 +304,7 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
         const proposal = await retranslateParagraph(getPipeline(), result, request.lang, request.paragraph, options.variants);
         return sendJson(res, 200, proposal);
       }
-      const request = parseWith(DigestSchema, body ?? {});
+      const request = parseWith(DigestSchema, body);
       const proposal = await rerunDigest(getPipeline(), result, { fresh: request.fresh ?? true, variants: options.variants });
       return sendJson(res, 200, proposal);
     }
