@@ -8,8 +8,6 @@ import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { tempDir, testPipeline } from "./support/setup.ts";
-import { describeRequest, translationReply } from "./support/fake-model.ts";
-import type { ChatRequestBody } from "./support/openai-server.ts";
 import { startReviewServer, type ReviewServer } from "../src/serve/index.ts";
 import { processArticle } from "../src/pipeline.ts";
 import { writeResultFiles } from "../src/output/files.ts";
@@ -151,6 +149,40 @@ describe("review", () => {
     expect(readFileSync(path.join(dir, `${ids.plain}.json`), "utf8")).toBe(JSON.stringify(file, null, 2) + "\n");
   });
 
+  test("paragraphs, titles and snippets are edited in place; an edit after approval takes the approval back", async () => {
+    const { json } = await request("GET", `/api/articles/${ids.hostile}`);
+    const de = json.result.languages.de;
+    const saved = await post(`/api/articles/${ids.hostile}/review`, {
+      etag: json.etag,
+      editor: "Marco Rossi",
+      action: "approve",
+      changes: [
+        { field: "languages.de.paragraphs.1", value: "  Ein neuer zweiter Absatz.  " },
+        { field: "languages.de.title", value: "Neuer\nTitel" },
+        { field: "languages.de.snippet.teaser", value: "Ein neuer Teaser." },
+      ],
+    });
+    expect(saved.status).toBe(200);
+    const after = saved.json.result.languages.de;
+    expect(after.paragraphs).toEqual([de.paragraphs[0], "Ein neuer zweiter Absatz.", ...de.paragraphs.slice(2)]);
+    expect(after.title).toBe("Neuer Titel");
+    expect(after.snippet).toEqual({ headline: de.snippet.headline, teaser: "Ein neuer Teaser." });
+    expect(saved.json.result.review.status).toBe("approved");
+    expect(saved.json.result.review.edits.map((e: any) => e.field)).toEqual([
+      "languages.de.paragraphs.1",
+      "languages.de.title",
+      "languages.de.snippet.teaser",
+    ]);
+    const edited = await post(`/api/articles/${ids.hostile}/review`, {
+      etag: saved.json.etag,
+      editor: "Marco Rossi",
+      action: "save",
+      changes: [{ field: "languages.en.snippet.headline", value: "Changed after approval" }],
+    });
+    expect(edited.json.result.review.status).toBe("in-review");
+    expect(edited.json.result.disclosure).toBeUndefined();
+  });
+
   test("fields that do not exist, wrong types and bad editors are refused", async () => {
     const { json } = await request("GET", `/api/articles/${ids.german}`);
     for (const body of [
@@ -186,16 +218,12 @@ describe("review", () => {
 
 describe("model help", () => {
   test("retranslating a paragraph is one call with the article as context, then cached", async () => {
-    model.setHandler((body: ChatRequestBody, index: number) => {
-      const text = body.messages.map((m) => m.content).join("\n");
-      const asked = /Task: translate only paragraph \[(\d+)\] of the article above into (\w+)/.exec(text);
-      if (!asked) return modelWithWarning(body, index);
-      const info = describeRequest(body);
-      return translationReply({ title: "Meldung", paragraphs: [`Neu übersetzt: Absatz ${asked[1]} (100'000 Franken, ${info.paragraphs.length} Absätze gesehen).`] });
-    });
     const first = await post(`/api/articles/${ids.warned}/retranslate`, { lang: "de", paragraph: 2 });
     expect(first.status).toBe(200);
-    expect(first.json.value).toBe("Neu übersetzt: Absatz 3 (100'000 Franken, 6 Absätze gesehen).");
+    expect(first.json.value).toMatch(/^Neu übersetzt: Im Abschnitt 1 .*100,000/);
+    expect(first.json.warnings).toEqual([]);
+    // The whole article was in the prompt, the task asked for paragraph 3.
+    expect(model.requests[0]!.messages.map((m) => m.content).join("\n")).toMatch(/\[6\] [\s\S]*Task: translate only paragraph \[3\]/);
     expect(first.json.usage.calls).toBe(1);
     expect(model.requests).toHaveLength(1);
     // The same first bytes as the article's other calls: the house prompt with the whole article.

@@ -44,6 +44,13 @@ function storyText(a: GeneratedArticle): string {
 /** The fake model, except that the German translation of WARNED_TITLE drops paragraph 3's numbers. */
 export function modelWithWarning(body: ChatRequestBody, _index?: number): Reply {
   const info = describeRequest(body);
+  // The review desk's paragraph retranslation: one paragraph, the whole article as context.
+  const one = /Task: translate only paragraph \[(\d+)\] of the article above into (\w+)/.exec(info.text);
+  if (one) {
+    const paragraph = info.paragraphs[Number(one[1]) - 1] ?? "";
+    const fake = fakeTranslation({ ...info, target: one[2] === "German" ? "de" : "en", paragraphs: [paragraph] });
+    return translationReply({ title: fake.title, paragraphs: [`Neu übersetzt: ${fake.paragraphs[0]}`] });
+  }
   if (info.task === "translate" && info.title === WARNED_TITLE && (info.target ?? "").startsWith("de")) {
     const translation = fakeTranslation(info);
     if (translation.paragraphs.length < 3) throw new Error(`expected the whole article, got ${JSON.stringify(info.paragraphs)} ${info.text.slice(-600)}`);

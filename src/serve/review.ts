@@ -110,7 +110,7 @@ export function fieldValue(result: ArticleResult, field: string): string | strin
   if (!m) return undefined;
   const version = result.languages[m[1]!] as Partial<LanguageResult> | undefined;
   if (!version || typeof version !== "object") return undefined;
-  const [, , name, , index, part] = m;
+  const [, , name, index, part] = m;
   if (index !== undefined) {
     const paragraphs = version.paragraphs;
     const i = Number(index);
@@ -123,7 +123,7 @@ export function fieldValue(result: ArticleResult, field: string): string | strin
 function setField(result: ArticleResult, field: string, value: string | string[]): void {
   const m = FIELD.exec(field)!;
   const version = result.languages[m[1]!]!;
-  const [, , name, , index, part] = m;
+  const [, , name, index, part] = m;
   if (index !== undefined) version.paragraphs![Number(index)] = value as string;
   else if (part !== undefined) version.snippet![part as "headline" | "teaser"] = value as string;
   else (version as Record<string, unknown>)[name!] = value;

@@ -27,6 +27,11 @@ function el(tag, props, ...children) {
   return node;
 }
 
+/** Replaces the view's content; empty parts (null, false) are left out. */
+function mount(...parts) {
+  view.replaceChildren(...parts.flat().filter((part) => part !== null && part !== undefined && part !== false));
+}
+
 async function api(path, body) {
   const init = { method: "GET", headers: { accept: "application/json" }, credentials: "same-origin" };
   if (body !== undefined) {
@@ -76,7 +81,7 @@ async function route() {
     else if (hash === "#/export") await showExport();
     else await showQueue();
   } catch (error) {
-    view.replaceChildren(el("p", { class: "error", text: `Could not load: ${error.message}` }));
+    mount(el("p", { class: "error", text: `Could not load: ${error.message}` }));
   }
 }
 window.addEventListener("hashchange", route);
@@ -136,7 +141,7 @@ async function showQueue() {
   );
   langSelect.value = sourceLangs.includes(filters.lang) ? filters.lang : "all";
   filters.lang = langSelect.value;
-  view.replaceChildren(
+  mount(
     el("h1", { text: "Queue" }),
     el(
       "p",
@@ -361,7 +366,7 @@ function renderArticle() {
     }),
   );
 
-  view.replaceChildren(
+  mount(
     el("p", {}, el("a", { href: "#/", text: "← Queue" })),
     el("h1", { class: "article-title", text: result.source.title }),
     el(
@@ -472,7 +477,7 @@ async function showExport() {
     setTimeout(() => (URL.revokeObjectURL(a.href), a.remove()), 1000);
   };
   for (const input of [lang, format, points, disclosure]) input.addEventListener("change", () => build().catch((e) => toast(e.message, "error")));
-  view.replaceChildren(
+  mount(
     el("h1", { text: "Export: newsletter section of the approved articles" }),
     el(
       "div",
