@@ -12,3 +12,4 @@ export { NewsdeskError, ConfigError, RefusalError, TruncatedError, InvalidAnswer
 export { writeResultFiles } from "./output/files.ts";
 export { articleMarkdown } from "./output/markdown.ts";
 export { renderNewsletter, type NewsletterItem, type NewsletterOptions } from "./newsletter/index.ts";
+export { serve, startReviewServer, type ServeOptions, type ReviewServer, type ReviewServerOptions } from "./serve/index.ts";

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ArticleResult } from "../types.ts";
 import { articleMarkdown } from "./markdown.ts";
@@ -57,6 +57,7 @@ export function safeFileStem(id: string): string {
 /** `DIR/<id>.json` plus `DIR/<id>.<lang>.md` for each language with text. Returns the paths. */
 export function writeResultFiles(dir: string, result: ArticleResult): string[] {
   const stem = safeFileStem(result.id);
+  result = keepReviewed(path.join(dir, `${stem}.json`), result);
   const written: string[] = [];
   for (const lang of Object.keys(result.languages)) {
     const markdown = articleMarkdown(result, lang);
@@ -70,4 +71,28 @@ export function writeResultFiles(dir: string, result: ArticleResult): string[] {
   writeFileAtomic(json, JSON.stringify(result, null, 2) + "\n");
   written.push(json);
   return written;
+}
+
+// --- Reviewed results (the review desk, src/serve/) ------------------------------------------
+// A result file an editor has worked on carries a `review` record. A re-run must never overwrite
+// what the editor approved: the file keeps its reviewed texts and review record, and the new
+// model answer is stored beside them as `review.modelAnswer` (see docs/review.md).
+
+/** The result to write over `file`: `result` itself, unless the file there has a review. */
+function keepReviewed(file: string, result: ArticleResult): ArticleResult {
+  let existing: unknown;
+  try {
+    existing = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return result; // no file yet, or not one of ours: write the new result
+  }
+  if (!isRecord(existing) || !isRecord(existing.review) || existing.id !== result.id) return result;
+  // Everything the new run produced (languages, warnings, usage and whatever a result carries), dated.
+  const { id: _id, ...answer } = result;
+  const modelAnswer = { at: new Date().toISOString(), ...answer };
+  return { ...(existing as unknown as ArticleResult), review: { ...existing.review, modelAnswer } } as ArticleResult;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

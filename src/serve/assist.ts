@@ -1,0 +1,186 @@
+// Model help from the review page, through the project's own library: the pipeline's client,
+// cache, limiter and prompts. Both give proposals: nothing is written to the result file until
+// the editor saves.
+import { fileURLToPath } from "node:url";
+import type { Article, ArticleResult, Usage } from "../types.ts";
+import type { Pipeline } from "../pipeline.ts";
+import { loadPrompt, renderPrompt, type Prompt } from "../prompts.ts";
+import { articleBlock } from "../article-prompt.ts";
+import { cacheKey, type Cache } from "../cache.ts";
+import { jsonSchemaOf } from "../model.ts";
+import { ARTICLE_TASKS, articleTasksSchema, TranslationAnswer, TranslationSchema, type Translation } from "../schemas.ts";
+import { glossaryFor, glossaryPromptText } from "../glossary.ts";
+import { styleRules, targetFor } from "../styles.ts";
+import { languageName } from "../language.ts";
+import { applyHouseStyle, checkTranslation } from "../checks/index.ts";
+import { runTask, type TaskOutcome } from "../run-task.ts";
+import type { TaskRequest } from "../tasks.ts";
+import { digestArticle } from "../digest.ts";
+import { sourceKey } from "./review.ts";
+
+const PROMPTS_DIR = fileURLToPath(new URL("./prompts/", import.meta.url));
+let retranslatePrompt: Prompt | undefined;
+
+export class AssistError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The article a result was made from: its source-language version is the cleaned original. */
+export function articleOf(result: ArticleResult): Article {
+  const key = sourceKey(result);
+  const paragraphs = key ? result.languages[key]?.paragraphs : undefined;
+  if (!key || !Array.isArray(paragraphs) || paragraphs.length === 0) {
+    throw new AssistError(409, "the result does not hold the source text (its source language was not among --lang)");
+  }
+  return {
+    id: result.id,
+    title: result.source.title,
+    published: result.source.published,
+    credit: result.source.credit,
+    lang: result.source.lang,
+    paragraphs,
+    url: result.source.url,
+    source: { path: result.source.path },
+  };
+}
+
+export interface Proposal<T> {
+  value: T;
+  warnings: string[];
+  usage: Usage;
+}
+
+/**
+ * A new translation of one paragraph, the whole article in the prompt as its context: one call
+ * (the house prefix is the same as the article's other calls), cached like every task.
+ */
+export async function retranslateParagraph(
+  pipeline: Pipeline,
+  result: ArticleResult,
+  lang: string,
+  index: number,
+  variants: string[] = [],
+): Promise<Proposal<string>> {
+  const article = articleOf(result);
+  if (!result.languages[lang]) throw new AssistError(422, "the result has no such language");
+  if (lang === sourceKey(result)) throw new AssistError(422, "that is the source language");
+  if (!Number.isInteger(index) || index < 0 || index >= article.paragraphs.length) throw new AssistError(422, "no such paragraph");
+  const target = targetFor(lang, variants);
+  const run = forResult(pipeline, result);
+  const request = paragraphRequest(run, article, target, index);
+  const outcome: TaskOutcome<Translation> = await runTask<Translation>(run, request);
+  const text = applyHouseStyle(outcome.value.paragraphs[0]!.replace(new RegExp(`^\\s*\\[${index + 1}\\]\\s*`), ""), target);
+  return { value: text, warnings: outcome.warnings.map((w) => `translate ${lang}: ${w}`), usage: outcome.usage };
+}
+
+function paragraphRequest(pipeline: Pipeline, article: Article, target: string, index: number): TaskRequest {
+  const { prompts, model } = pipeline.context;
+  retranslatePrompt ??= loadPrompt("retranslate-paragraph", PROMPTS_DIR);
+  const prompt = retranslatePrompt;
+  const paragraph = article.paragraphs[index]!;
+  const glossary = glossaryFor(pipeline.context.glossary, paragraph, target);
+  const glossaryText = glossaryPromptText(glossary);
+  const messages = [
+    // The same first bytes as every call of this article: a provider's prompt cache applies.
+    ...renderPrompt(prompts.house, { article_id: article.id, article: articleBlock(article) }),
+    ...renderPrompt(prompt, {
+      target_language: languageName(target),
+      paragraph_number: String(index + 1),
+      style_rules: styleRules(target).map((l) => `- ${l}`).join("\n"),
+      glossary: glossaryText ? `- Use the desk's terms:\n${glossaryText}` : "",
+    }),
+  ];
+  const settings = prompt.settings;
+  return {
+    task: "translate",
+    label: `retranslate ${target} paragraph ${index + 1}`,
+    key: cacheKey({
+      task: "retranslate-paragraph",
+      code: 1,
+      templates: [prompts.house.hash, prompt.hash],
+      model,
+      schema: jsonSchemaOf(TranslationSchema, "translation"),
+      settings,
+      input: messages,
+    }),
+    messages,
+    schema: TranslationAnswer,
+    responseSchema: articleTasksSchema(pipeline.context.languages),
+    schemaName: ARTICLE_TASKS,
+    temperature: settings.temperature,
+    maxTokens: settings.max_tokens,
+    check: (value: Translation) => {
+      if (value.paragraphs.length !== 1) {
+        return [{ severity: "hard", message: `answer with exactly one paragraph (got ${value.paragraphs.length})` }];
+      }
+      // Only the paragraph is judged (the title is asked for by the shared schema, not used).
+      return checkTranslation({
+        source: { title: "", paragraphs: [paragraph], lang: article.lang },
+        output: { title: "", paragraphs: value.paragraphs },
+        target,
+        glossary,
+      }).map((f) => ({ ...f, message: f.message.replace(/\bparagraph 1\b/g, `paragraph ${index + 1}`) }));
+    },
+  } as TaskRequest;
+}
+
+export interface DigestProposal {
+  summary: string;
+  keyPoints: string[];
+  snippet: { headline: string; teaser: string };
+}
+
+/**
+ * The digest again, for every language of the result. `fresh`: skip the cached answer (the
+ * editor asked for a new one); the new answer is cached as usual.
+ */
+export async function rerunDigest(
+  pipeline: Pipeline,
+  result: ArticleResult,
+  options: { fresh?: boolean; variants?: string[] } = {},
+): Promise<Proposal<Record<string, DigestProposal>>> {
+  const article = articleOf(result);
+  const targets: Record<string, string> = {};
+  for (const lang of Object.keys(result.languages)) targets[lang] = targetFor(lang, options.variants);
+  const cache = pipeline.options.cache;
+  const base = forResult(pipeline, result);
+  const run: Pipeline = options.fresh && cache ? { ...base, options: { ...base.options, cache: writeOnly(cache) } } : base;
+  const outcome = await digestArticle(run, article, targets);
+  const value: Record<string, DigestProposal> = {};
+  for (const [lang, target] of Object.entries(targets)) {
+    const digest = outcome.value[lang]!;
+    const style = (s: string) => applyHouseStyle(s, target);
+    value[lang] = {
+      summary: style(digest.summary),
+      keyPoints: digest.keyPoints.map(style),
+      snippet: { headline: style(digest.snippet.headline), teaser: style(digest.snippet.teaser) },
+    };
+  }
+  return { value, warnings: outcome.warnings.map((w) => `digest ${w}`), usage: outcome.usage };
+}
+
+/**
+ * The pipeline with the result's languages: they shape the response schema every call of an
+ * article shares (and so the provider's prompt cache). Client, cache, limiter and in-flight table
+ * stay the same.
+ */
+function forResult(pipeline: Pipeline, result: ArticleResult): Pipeline {
+  const languages = Object.keys(result.languages);
+  return { ...pipeline, options: { ...pipeline.options, languages }, context: { ...pipeline.context, languages } };
+}
+
+/** The cache, but every lookup misses: the answer is made again and stored. */
+function writeOnly(cache: Cache): Cache {
+  return new Proxy(cache, {
+    get(target, key, receiver) {
+      if (key === "get") return () => undefined;
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}

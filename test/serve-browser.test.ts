@@ -1,0 +1,172 @@
+// The review desk end to end in a real headless browser: Debian's chromium driven by
+// playwright-core (no browser download), against results made by the pipeline and the test
+// model. Skipped, with the reason printed, when no chromium is installed (.ci/run installs it and
+// checks that this test really ran).
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { useOpenAIServer } from "./support/use-server.ts";
+import { ROOT, tempDir, testPipeline } from "./support/setup.ts";
+import { Cache } from "../src/cache.ts";
+import { startReviewServer, type ReviewServer } from "../src/serve/index.ts";
+import { makeResults, modelWithWarning, XSS } from "./serve-fixtures.ts";
+
+const CHROMIUM = [process.env.NEWSDESK_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
+  (file): file is string => typeof file === "string" && file !== "" && existsSync(file),
+);
+if (!CHROMIUM) {
+  console.warn(
+    "serve-browser.test.ts skipped: no chromium at /usr/bin/chromium (apt-get install chromium, or set NEWSDESK_CHROMIUM)",
+  );
+}
+const SCREENSHOT = path.join(ROOT, "docs/review.png");
+const EDITED_POINT = "Geprüft: Die Stadt bezahlt den Rest <b>selbst</b>.";
+
+const model = useOpenAIServer({ handler: modelWithWarning });
+
+describe.skipIf(!CHROMIUM)("review desk in a browser", () => {
+  let desk: ReviewServer;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+  let ids: Awaited<ReturnType<typeof makeResults>>["ids"];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ({ dir, ids } = await makeResults(model.url));
+    const cacheFile = path.join(tempDir(), "cache.sqlite");
+    desk = await startReviewServer({ dir, port: 0, pipeline: () => testPipeline(model.url, { cache: new Cache(cacheFile) }), model: "gpt-4o-mini" });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: desk.url.replace(/\/$/, "") });
+    page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(message.text());
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await desk?.close();
+  });
+
+  test("queue, filter, article, warning at its paragraph, edit, approve, reload, export", async () => {
+    // The queue: every article, open warnings on top, a count per state.
+    await page.goto(desk.url);
+    await page.waitForSelector("tr.item");
+    expect(await page.locator("tr.item").count()).toBe(5);
+    expect(await page.locator("tr.item").first().getAttribute("data-id")).toBe(ids.warned);
+    expect(await page.textContent("#counts")).toBe("5 articles · 1 with open warnings · 5 unreviewed · 0 in review · 0 approved");
+
+    // Article and model text is text, never markup.
+    const hostileTitle = page.locator(`tr[data-id="${ids.hostile}"] a.title`);
+    expect(await hostileTitle.textContent()).toBe(`Council debates ${XSS} budget`);
+    expect(await page.locator("img").count()).toBe(0);
+
+    // Filters: with open warnings; by source language; back to all.
+    await page.selectOption("#filter-state", "warnings");
+    expect(await page.locator("tr.item").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")))).toEqual([ids.warned]);
+    await page.selectOption("#filter-state", "all");
+    await page.selectOption("#filter-lang", "de");
+    expect(await page.locator("tr.item").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")))).toEqual([ids.german]);
+    await page.selectOption("#filter-lang", "all");
+    expect(await page.locator("tr.item").count()).toBe(5);
+
+    // The article: source and translation side by side; the warning at paragraph 3.
+    await page.click(`tr[data-id="${ids.warned}"] a.title`);
+    await page.waitForSelector(".compare .row[data-paragraph]");
+    expect(await page.locator(".compare .row[data-paragraph]").count()).toBe(6);
+    const flagged = page.locator('.compare .row[data-paragraph="3"]');
+    expect(await flagged.getAttribute("class")).toContain("flagged");
+    expect(await flagged.locator("li.warning .reason").textContent()).toBe(
+      'translate de: number 100000 ("100,000") from paragraph 3 is missing in the translation',
+    );
+    expect(await flagged.locator(".src").textContent()).toContain("100,000 francs");
+    expect(await page.locator(".compare li.warning").count()).toBe(1);
+    expect(await page.textContent("details.provenance")).toContain("not recorded in the result");
+    // Only elements in the view: no stray text (an empty part printed as "null").
+    expect(await page.evaluate(() => [...document.getElementById("view")!.childNodes].filter((n) => n.nodeType === 3).length)).toBe(0);
+    await page.setViewportSize({ width: 1280, height: 1500 });
+    await page.screenshot({ path: screenshotPath() });
+
+    // Retranslate paragraph 3 (one model call through the library), keep the proposal.
+    const calls = model.requests.length;
+    await flagged.locator("button.retranslate").click();
+    await page.waitForSelector('.compare .row[data-paragraph="3"] textarea.proposed');
+    expect(await flagged.locator("textarea").inputValue()).toMatch(/^Neu übersetzt: .*100,000/);
+    expect(model.requests.length).toBe(calls + 1);
+
+    // Edit a key point, mark the warning resolved, approve as a named editor.
+    await page.fill("#editor", "Lena Huber");
+    const point = page.locator('section.digest[data-lang="de"] input.keypoint').first();
+    await point.fill(EDITED_POINT);
+    await flagged.locator("li.warning input[type=checkbox]").check();
+    await page.click("#approve");
+    await page.waitForSelector(".meta .badge.approved", { timeout: 5_000 }).catch(async (error) => {
+      throw new Error(`not approved; the page said: ${await page.textContent("#toast")}`, { cause: error });
+    });
+
+    // Reload: the edit, the approval and the resolved warning come from the file.
+    await page.reload();
+    await page.waitForSelector(".meta .badge.approved");
+    expect(await page.locator('section.digest[data-lang="de"] input.keypoint').first().inputValue()).toBe(EDITED_POINT);
+    expect(await page.locator('.compare .row[data-paragraph="3"] textarea').inputValue()).toMatch(/^Neu übersetzt: /);
+    expect(await page.locator('.compare .row[data-paragraph="3"] li.warning input[type=checkbox]').isChecked()).toBe(true);
+    expect(await page.textContent("details.provenance")).toContain("approved by Lena Huber");
+    const file = JSON.parse(readFileSync(path.join(dir, `${ids.warned}.json`), "utf8"));
+    expect(file.review).toMatchObject({ status: "approved", editor: "Lena Huber" });
+    expect(file.review.edits.map((e: { field: string }) => e.field).sort()).toEqual(["languages.de.keyPoints", "languages.de.paragraphs.2"]);
+    expect(file.disclosure).toBe("AI-assisted, reviewed by Lena Huber");
+
+    // The queue counts the approval; the approved filter shows it.
+    await page.click("header nav a[href='#/']");
+    await page.waitForSelector("tr.item");
+    expect(await page.textContent("#counts")).toBe("5 articles · 0 with open warnings · 4 unreviewed · 0 in review · 1 approved");
+    await page.selectOption("#filter-state", "approved");
+    expect(await page.locator("tr.item").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")))).toEqual([ids.warned]);
+
+    // Export: the approved edit is in the newsletter section, escaped for each format.
+    await page.click("header nav a[href='#/export']");
+    await page.waitForSelector("#export-output");
+    await page.selectOption("#export-lang", "de");
+    await expectOutput(page, "Geprüft: Die Stadt bezahlt den Rest \\<b\\>selbst\\</b\\>.");
+    expect(await page.textContent("#export-info")).toBe("1 approved article");
+    await page.selectOption("#export-format", "html");
+    await expectOutput(page, "Geprüft: Die Stadt bezahlt den Rest &lt;b&gt;selbst&lt;/b&gt;.");
+    const html = await page.textContent("#export-output");
+    expect(html).toMatch(/^<section lang="de"/);
+
+    await page.click("#copy");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(html);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    expect(download.suggestedFilename()).toBe("newsletter.de.html");
+    expect(readFileSync((await download.path())!, "utf8")).toBe(html);
+
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
+
+async function expectOutput(page: Page, text: string) {
+  await page.waitForFunction((t) => document.getElementById("export-output")?.textContent?.includes(t), text, { timeout: 10_000 });
+}
+
+/** docs/review.png, kept in the repository and shown in the README. */
+function screenshotPath(): string {
+  mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+  return SCREENSHOT;
+}
