@@ -153,7 +153,7 @@ export async function runBatch(items: AsyncIterable<ReadItem>, pipeline: Pipelin
             await hooks.onResult?.(result, article);
           } catch (error) {
             // The answer is paid for and cached; only writing it failed. A rerun writes it for free.
-            fail({ source: sourceLabel(article.source), id: article.id, reason: `cannot write the result: ${describeError(error)}`, kind: "output" });
+            fail({ source: sourceLabel(article.source), id: article.id, reason: describeError(error), kind: "output" });
             return;
           }
           summary.done++;

@@ -3,12 +3,13 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Cache, defaultCachePath } from "./cache.ts";
 import { DEFAULT_MODEL, loadEnvFile, modelConfig } from "./config.ts";
-import { CacheError, ConfigError, describeError, exitCodeOf } from "./errors.ts";
+import { CacheError, ConfigError, NewsdeskError, describeError, exitCodeOf } from "./errors.ts";
+import { emptyUsage } from "./types.ts";
 import { createModelClient, DEFAULT_TIMEOUT_MS } from "./model.ts";
 import { createPipeline, type TaskKind } from "./pipeline.ts";
 import { loadPromptSet } from "./prompts.ts";
 import { readArticles, reportStructureWarnings, type ReadOptions } from "./article/index.ts";
-import { runBatch, type BatchSummary } from "./batch.ts";
+import { runBatch, sourceLabel, type BatchSummary } from "./batch.ts";
 import { removeStaleTempFiles, writeResultFiles } from "./output/files.ts";
 import { articleMarkdown, translationMarkdown } from "./output/markdown.ts";
 import { defaultGlossaryPath, loadGlossary } from "./glossary.ts";
@@ -17,7 +18,9 @@ import type { Article, ArticleResult } from "./types.ts";
 import { batchReport, formatPlan, formatUsageLine } from "./report.ts";
 import { createScheduler, type Scheduler } from "./scheduler.ts";
 import { createProgress, progressMode } from "./progress.ts";
-import { estimateCost, loadPrices } from "./cost.ts";
+import { estimateCost, formatCost, loadPrices } from "./cost.ts";
+import { KNOWN_VARIANTS } from "./styles.ts";
+import { readFileSync } from "node:fs";
 import { planBatch } from "./plan.ts";
 import { writeFileAtomic } from "./output/files.ts";
 import { existsSync, mkdirSync, statSync } from "node:fs";
@@ -43,6 +46,7 @@ interface CommonFlags {
   timeout: number;
   maxCost?: number;
   out?: string;
+  strict?: boolean;
 }
 
 const EXIT_OK = 0;
@@ -61,10 +65,34 @@ function dollars(value: string): number {
   return n;
 }
 
+function atLeastOne(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
   return n;
+}
+
+function variantList(value: string): string[] {
+  const list = languageList(value);
+  for (const code of list) {
+    if (!KNOWN_VARIANTS.includes(code)) throw new InvalidArgumentError(`"${code}" is not a variant newsdesk knows (${KNOWN_VARIANTS.join(", ")})`);
+  }
+  return list;
+}
+
+/** Each --variant must belong to a requested language: de-CH goes with de. */
+function checkVariants(variants: string[] | undefined, languages: string[]) {
+  for (const variant of variants ?? []) {
+    const base = variant.split("-")[0]!;
+    if (!languages.some((l) => l.split("-")[0] === base)) {
+      throw new ConfigError(`--variant ${variant}: ${base} is not among the languages asked for (${languages.join(",")})`);
+    }
+  }
 }
 
 function languageList(value: string): string[] {
@@ -78,26 +106,27 @@ function languageList(value: string): string[] {
 
 function withCommonOptions(command: Command): Command {
   return command
-    .option("--model <name>", "model name (default: $NEWSDESK_MODEL or gpt-4o-mini)")
+    .option("-m, --model <name>", "model name (default: $NEWSDESK_MODEL or gpt-4o-mini)")
     .option("--cache <file>", "cache file (default: $XDG_CACHE_HOME/newsdesk/cache.sqlite)")
     .option("--no-cache", "neither read nor write the cache")
     .option("--prompts <dir>", "folder with the prompt files (default: the shipped prompts/)")
     .option("--glossary <file>", "glossary CSV or JSON: source term, target language, target term (default: the shipped one)")
     .option("--no-glossary", "use no glossary")
-    .option("--variant <codes>", "regional variants, e.g. de-CH, de-DE, en-GB, en-US", languageList)
+    .option("--variant <codes>", `regional variants: ${KNOWN_VARIANTS.join(", ")}`, variantList)
     .option("--source-lang <code>", "language of the articles, instead of detecting it")
     .option("--max-bytes <n>", "largest input file read", positiveInt)
     .option("--debris-file <file>", "more navigation debris to drop, one line per entry (added to the shipped list)")
     .option("--context-tokens <n>", "the model's context window, for splitting long articles (default 128000)", positiveInt)
     .option("--chunk-tokens <n>", "article tokens per translation call (default: from the context window and the prompt's max_tokens)", positiveInt)
-    .addOption(new Option("--concurrency <n>", "model calls at once").default(8).argParser(positiveInt))
+    .addOption(new Option("--concurrency <n>", "model calls at once").default(8).argParser(atLeastOne))
     .addOption(new Option("--repairs <n>", "repair retries for an invalid answer (calls per task: at most repairs + 1)").default(2).argParser(positiveInt))
     .addOption(new Option("--timeout <seconds>", "longest wait for one model answer; a call that times out is tried once more").default(DEFAULT_TIMEOUT_MS / 1000).argParser(seconds))
     .option("--max-cost <usd>", "start no more articles once the estimated cost reaches this (USD); a rerun resumes", dollars)
     .option("--dry-run", "plan only: count calls, tokens and cost (cache hits included); no model call, no server needed")
     .option("--prices <file>", "price table JSON (model -> USD per million input, cachedInput, output tokens) over the shipped one; also $NEWSDESK_PRICES")
     .option("--report <file>", "write the batch summary (counts, usage, cost, failures) as JSON to this file")
-    .option("-q, --quiet", "no progress on stderr");
+    .option("--strict", "an article with warnings counts as failed (its result is not written)")
+    .option("-q, --quiet", "no progress and no warnings on stderr (failures are still said)");
 }
 
 function readOptionsFor(flags: CommonFlags): ReadOptions {
@@ -192,9 +221,32 @@ class Session {
   }
 }
 
-function log(flags: CommonFlags, line: string) {
-  if (!flags.quiet) process.stderr.write(line + "\n");
+/** One line for the terminal: control characters (a newline or escape in a file name, say) shown escaped. */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\t" ? " " : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
 }
+
+function say(line: string) {
+  process.stderr.write(terminalSafe(line) + "\n");
+}
+
+function log(flags: CommonFlags, line: string) {
+  if (!flags.quiet) say(line);
+}
+
+/** Live messages of one kind, each said once; past `max` only counted (the end says how many more). */
+class Messages {
+  said = 0;
+  constructor(private readonly max: number, private readonly write: (line: string) => void) {}
+  add(line: string) {
+    if (++this.said <= this.max) this.write(terminalSafe(line));
+  }
+  get unsaid(): number {
+    return Math.max(0, this.said - this.max);
+  }
+}
+
+const LIVE_MESSAGES = 20;
 
 /** 0 all done; 1 some failed or the batch stopped; 2 the only input could not be read, or the setup is wrong. */
 function exitCodeFor(summary: BatchSummary): number {
@@ -210,23 +262,36 @@ function resumeCommand(): string {
   return ["newsdesk", ...process.argv.slice(2).map(quote)].join(" ");
 }
 
-function reportEnd(flags: CommonFlags, summary: BatchSummary, session: Session, cost?: ReturnType<typeof estimateCost>) {
-  for (const failure of summary.failures) {
-    process.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);
-  }
-  if (summary.failures.length > 0) {
-    process.stderr.write(`newsdesk: ${summary.failures.length} failed: ${summary.failures.map((f) => f.source).join(", ")}\n`);
-  }
+/** "a, b, c and 97 more (see --report)". */
+function nameList(names: string[], flags: CommonFlags, max = 5): string {
+  const shown = names.slice(0, max).join(", ");
+  const more = names.length - max;
+  return more > 0 ? `${shown} and ${more} more${flags.report ? ` (see ${flags.report})` : " (see --report FILE)"}` : shown;
+}
+
+interface RunCounts {
+  warnings: number;
+  retries: number;
+  elapsedMs: number;
+}
+
+function reportEnd(flags: CommonFlags, summary: BatchSummary, session: Session, counts: RunCounts, live: { failures: Messages; warnings: Messages }, cost?: ReturnType<typeof estimateCost>) {
+  // Failures were said as they happened (unless --quiet, or past the live limit): here only the tally.
+  if (flags.quiet) for (const failure of summary.failures.slice(0, LIVE_MESSAGES)) say(`newsdesk: ${failure.source}: ${failure.reason}`);
+  const unsaid = flags.quiet ? Math.max(0, summary.failures.length - LIVE_MESSAGES) : live.failures.unsaid;
+  if (unsaid > 0) say(`newsdesk: ${unsaid} more failure${unsaid === 1 ? "" : "s"} not shown${flags.report ? ` (all in ${flags.report})` : " (--report FILE lists them all)"}`);
+  if (!flags.quiet && live.warnings.unsaid > 0) say(`newsdesk: ${live.warnings.unsaid} more articles with warnings not shown`);
+  if (summary.failures.length > 1) say(`newsdesk: ${summary.failures.length} failed: ${nameList(summary.failures.map((f) => f.source), flags)}`);
   if (summary.stopped) {
     const notDone = summary.cancelled + summary.notStarted;
     const resume = summary.stopped.kind === "config" ? "fix the setup, then run the same command again" : `finished work is kept; to resume: ${resumeCommand()}`;
-    process.stderr.write(`newsdesk: stopped: ${summary.stopped.reason}; ${notDone} article${notDone === 1 ? "" : "s"} not done; ${resume}\n`);
+    say(`newsdesk: stopped: ${summary.stopped.reason}; ${notDone} article${notDone === 1 ? "" : "s"} not done; ${resume}`);
   }
   if (summary.interrupted) {
-    process.stderr.write(`newsdesk: interrupted: ${summary.done} done, ${summary.cancelled} cancelled; finished work is kept, run the same command again to resume\n`);
+    say(`newsdesk: interrupted: ${summary.done} done, ${summary.cancelled} cancelled; finished work is kept, run the same command again to resume`);
   }
-  if (session.cacheWarning) process.stderr.write(session.cacheWarning + "\n");
-  log(flags, formatUsageLine(summary, cost));
+  if (session.cacheWarning) say(session.cacheWarning);
+  log(flags, formatUsageLine(summary, cost, counts));
 }
 
 function modelName(flags: CommonFlags): string {
@@ -271,14 +336,29 @@ async function runArticles(
 ): Promise<number> {
   if (flags.dryRun) return planArticles(inputs, flags, languages, tasks);
   const started = Date.now();
+  checkVariants(flags.variant, languages);
   const prices = loadPrices(flags.prices);
-  const progress = createProgress({ mode: progressMode({ quiet: flags.quiet }) });
-  const session = new Session(flags, (line) => progress.log(line));
+  let model = modelName(flags);
+  let usageSoFar = emptyUsage();
+  const session: Session = new Session(flags, (line) => progress.log(line));
+  const progress = createProgress({
+    mode: progressMode({ quiet: flags.quiet }),
+    status: () => {
+      const cost = estimateCost(usageSoFar, model, prices);
+      const retries = session.scheduler?.stats().retries ?? 0;
+      return `${usageSoFar.calls} calls${cost.known ? `, $${cost.usd.toFixed(cost.usd < 1 ? 4 : 2)}` : ""}${retries ? `, ${retries} retries` : ""}`;
+    },
+  });
+  const live = {
+    failures: new Messages(LIVE_MESSAGES, (line) => progress.log(line)),
+    warnings: new Messages(LIVE_MESSAGES, (line) => progress.log(line)),
+  };
+  let warnings = 0;
   stdoutClosed.then(() => session.controller.abort());
   try {
     const pipeline = session.pipeline(languages, tasks);
     session.trapInterrupt();
-    const model = pipeline.options.model;
+    model = pipeline.options.model;
     const summary = await runBatch(readArticles(inputs, readOptionsFor(flags)), pipeline, {
       signal: session.controller.signal,
       maxCostUsd: flags.maxCost,
@@ -286,7 +366,10 @@ async function runArticles(
       onStop: (stop) => {
         if (stop.kind === "failing") session.controller.abort();
       },
-      costOf: (usage) => estimateCost(usage, model, prices).usd ?? 0,
+      costOf: (usage) => {
+        usageSoFar = usage;
+        return estimateCost(usage, model, prices).usd ?? 0;
+      },
       // Enough articles open that every call slot has work while some articles wait on rate limits.
       articlesInFlight: Math.max(16, 2 * flags.concurrency),
       onArticle: (article) => {
@@ -295,22 +378,31 @@ async function runArticles(
       },
       onInputEnd: () => progress.inputDone(),
       onResult: (result, article) => {
+        if (result.warnings.length > 0) {
+          const first = result.warnings[0]!;
+          const label = sourceLabel(article.source);
+          // --strict: a result with warnings is a failure, and is not written.
+          if (flags.strict) throw new StrictWarningError(`${result.warnings.length} warning${result.warnings.length === 1 ? "" : "s"} (--strict): ${first}`);
+          warnings += result.warnings.length;
+          if (!flags.quiet) live.warnings.add(`newsdesk: warning: ${label}: ${result.warnings.length} warning${result.warnings.length === 1 ? "" : "s"}: ${first}`);
+        }
         onResult(result, article);
         progress.finished(true);
       },
       onFailure: (f) => {
-        if (f.kind === "article") progress.finished(false);
-        if (!flags.quiet) progress.log(`newsdesk: failed ${f.source}: ${f.reason}`);
+        if (f.kind !== "input") progress.finished(false);
+        if (!flags.quiet) live.failures.add(`newsdesk: ${f.kind === "input" ? "skipped" : "failed"} ${f.source}: ${f.reason}`);
       },
     });
     progress.stop();
     // A reader that went away (| head) ends the run quietly; what was finished is cached.
     if (isStdoutClosed()) return EXIT_OK;
     const cost = estimateCost(summary.usage, pipeline.options.model, prices);
-    reportEnd(flags, summary, session, cost);
+    const counts = { warnings, retries: session.scheduler?.stats().retries ?? 0, elapsedMs: Date.now() - started };
+    reportEnd(flags, summary, session, counts, live, cost);
     if (flags.report) {
-      const report = batchReport(summary, { cost, elapsedMs: Date.now() - started, scheduler: session.scheduler?.stats() });
-      writeFileAtomic(flags.report, JSON.stringify(report, null, 2) + "\n");
+      const report = batchReport(summary, { cost, elapsedMs: counts.elapsedMs, scheduler: session.scheduler?.stats() });
+      writeFileAtomic(flags.report, JSON.stringify({ ...report, warnings }, null, 2) + "\n");
     }
     return exitCodeFor(summary);
   } finally {
@@ -319,13 +411,37 @@ async function runArticles(
   }
 }
 
-function outputResult(options: { out?: string; jsonl?: boolean }, languages: string[]) {
+/** A result that carries warnings, under --strict. */
+class StrictWarningError extends NewsdeskError {
+  override name = "StrictWarningError";
+}
+
+function outputResult(options: { out?: string; jsonl?: boolean; json?: boolean }, languages: string[]) {
   if (options.out && existsSync(options.out) && statSync(options.out).isDirectory()) removeStaleTempFiles(options.out);
+  const jsonLines = options.jsonl || options.json;
   return (result: ArticleResult) => {
-    if (options.out) writeResultFiles(options.out, result);
-    else if (options.jsonl) writeStdout(JSON.stringify(result) + "\n");
-    else for (const lang of languages) writeStdout(articleMarkdown(result, lang) + "\n");
+    if (options.out) {
+      try {
+        writeResultFiles(options.out, result);
+      } catch (error) {
+        throw new Error(`cannot write the result: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    if (jsonLines) writeStdout(JSON.stringify(result) + "\n");
+    else if (!options.out) writeStdout(articlesMarkdown(result, languages));
   };
+}
+
+/** Markdown of one result on stdout: each language under a rule, so articles and languages stay apart. */
+function articlesMarkdown(result: ArticleResult, languages: string[]): string {
+  return languages.map((lang) => `<!-- ${result.id} ${lang} -->\n${articleMarkdown(result, lang)}`).join("\n---\n\n") + "\n---\n\n";
+}
+
+/** No inputs named: read stdin when something is piped in, else say what is missing. */
+function inputsOrStdin(inputs: string[] | undefined): string[] {
+  if (inputs && inputs.length > 0) return inputs;
+  if (!process.stdin.isTTY) return ["-"];
+  throw new ConfigError("no inputs: name files, folders, globs or JSONL files, or pipe an article in");
 }
 
 /** `run` and `summarize`: many inputs, results as files, JSONL or Markdown. */
@@ -334,18 +450,24 @@ function batchCommand(program: Command, name: string, description: string, tasks
     program
       .command(name)
       .description(description)
-      .argument("<inputs...>", "files, folders, globs, JSONL files, or - for stdin")
+      .argument("[inputs...]", "files, folders, globs, JSONL files, or - for stdin (read by itself when piped)")
       .option("--lang <codes>", "languages to produce", languageList, ["de", "en"])
-      .option("--out <dir>", "write <id>.json and <id>.<lang>.md per article into this folder")
-      .option("--jsonl", "print one JSON result per line on stdout"),
+      .option("--out <dir>", "write <id>.json and <id>.<lang>.md per article into this folder (merged with what is there)")
+      .option("--json", "print the results as JSON, one object per line (JSONL), also with --out")
+      .option("--jsonl", "the same as --json"),
   ).action(async (inputs: string[], options) => {
-    process.exitCode = await runArticles(inputs, options, options.lang, tasks, outputResult(options, options.lang));
+    process.exitCode = await runArticles(inputsOrStdin(inputs), options, options.lang, tasks, outputResult(options, options.lang));
   });
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
 export function buildProgram(): Command {
   const program = new Command("newsdesk")
     .description("Translate, summarise and build newsletter snippets for a bilingual news desk")
+    .version(packageVersion(), "-V, --version", "print the version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
@@ -358,14 +480,16 @@ export function buildProgram(): Command {
     program
       .command("translate")
       .description("translate one article; prints the translation (Markdown, or --json)")
-      .argument("<input>", "an article file, or - for stdin")
-      .requiredOption("--to <code>", "target language, e.g. de, en, de-CH")
-      .option("--json", "print the result as JSON"),
-  ).action(async (input: string, options) => {
+      .argument("[input]", "an article file, or - for stdin (read by itself when piped)")
+      .requiredOption("--to <code>", "target language (required), e.g. de, en, de-CH")
+      .option("--json", "print the result as one JSON object")
+      .option("--jsonl", "print the result as one line of JSON"),
+  ).action(async (input: string | undefined, options) => {
     const [lang] = languageList(options.to);
-    process.exitCode = await runArticles([input], options, [lang!], ["translate"], (result) => {
-      if (options.json) writeStdout(JSON.stringify(result, null, 2) + "\n");
-      else writeStdout(translationMarkdown(result.languages[lang!]!));
+    process.exitCode = await runArticles(inputsOrStdin(input ? [input] : []), options, [lang!], ["translate"], (result) => {
+      if (options.jsonl) writeStdout(JSON.stringify(result) + "\n");
+      else if (options.json) writeStdout(JSON.stringify(result, null, 2) + "\n");
+      else writeStdout(translationMarkdown(result, lang!));
     });
   });
 
@@ -377,8 +501,9 @@ export function buildProgram(): Command {
     program
       .command("newsletter")
       .description("a newsletter section (headline, teaser, key points per article) in Markdown or email-safe HTML")
-      .argument("<inputs...>", "files, folders, globs, JSONL files, or - for stdin")
+      .argument("[inputs...]", "files, folders, globs, JSONL files, or - for stdin (read by itself when piped)")
       .option("--lang <code>", "language of the section", "de")
+      .option("--json", "print the section's items as one JSON object instead of the layout")
       .addOption(new Option("--format <format>", "output format").choices(["md", "html"]).default("md"))
       .option("--title <text>", "section title")
       .option("--points <n>", "key points per item", positiveInt, 3)
@@ -391,7 +516,7 @@ export function buildProgram(): Command {
     // Results arrive as they finish; --order input needs the order they were read in.
     const readOrder = new Map<Article, number>();
     const items: { item: NewsletterItem; index: number }[] = [];
-    const code = await runArticles(inputs, options, [lang!], ["digest"], (result, article) => {
+    const code = await runArticles(inputsOrStdin(inputs), options, [lang!], ["digest"], (result, article) => {
       const version = result.languages[lang!]!;
       const index = readOrder.get(article)!;
       readOrder.delete(article);
@@ -408,7 +533,10 @@ export function buildProgram(): Command {
         },
       });
     }, (article) => readOrder.set(article, readOrder.size));
-    if (items.length > 0) {
+    if (items.length > 0 && options.json) {
+      items.sort((a, b) => a.index - b.index);
+      writeStdout(JSON.stringify({ lang: lang!, title: options.title ?? null, items: items.map((i) => i.item) }, null, 2) + "\n");
+    } else if (items.length > 0) {
       items.sort((a, b) => a.index - b.index);
       writeStdout(
         renderNewsletter(items.map((i) => i.item), {

@@ -1,7 +1,8 @@
 // Plans and runs the tasks of one article: a translation per language the article is not in,
 // one digest for all languages; each task goes cache -> model -> checks -> cache.
 import pLimit from "p-limit";
-import { addUsage, emptyUsage, type Article, type ArticleResult, type LanguageResult } from "./types.ts";
+import { createHash } from "node:crypto";
+import { addUsage, emptyUsage, type Article, type ArticleResult, type LanguageResult, type Provenance } from "./types.ts";
 import type { Limiter, ModelClient } from "./model.ts";
 import type { Cache } from "./cache.ts";
 import { loadPromptSet, type PromptSet } from "./prompts.ts";
@@ -49,6 +50,16 @@ export interface Pipeline {
   context: TaskContext;
   limiter: Limiter;
   inFlight: Map<string, Promise<TaskOutcome<unknown>>>;
+  provenance: Provenance;
+}
+
+function provenanceOf(model: string, prompts: PromptSet, glossary: GlossaryEntry[]): Provenance {
+  const short = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+  return {
+    model,
+    prompts: Object.fromEntries(Object.values(prompts).map((p) => [p.name, p.hash.slice(0, 12)])),
+    glossary: glossary.length ? `${glossary.length} terms, ${short(JSON.stringify(glossary))}` : null,
+  };
 }
 
 export function createPipeline(options: PipelineOptions): Pipeline {
@@ -59,6 +70,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     context: { prompts, model: options.model, glossary: options.glossary ?? [], languages: options.languages },
     limiter: options.limiter ?? ((fn) => limit(fn)),
     inFlight: new Map(),
+    provenance: provenanceOf(options.model, prompts, options.glossary ?? []),
   };
 }
 
@@ -73,7 +85,7 @@ export async function processArticle(article: Article, pipelineOrOptions: Pipeli
   const usage = emptyUsage();
   const warnings: string[] = [...(article.warnings ?? [])];
   const languages: Record<string, Partial<LanguageResult>> = {};
-  for (const lang of options.languages) languages[lang] = {};
+  for (const lang of options.languages) languages[lang] = targets[lang] !== lang ? { variant: targets[lang] } : {};
 
   const jobs: Promise<void>[] = [];
   if (tasks.includes("translate")) {
@@ -131,5 +143,6 @@ export async function processArticle(article: Article, pipelineOrOptions: Pipeli
     languages,
     usage,
     warnings,
+    provenance: pipeline.provenance,
   };
 }

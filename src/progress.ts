@@ -23,6 +23,8 @@ export interface ProgressOptions {
   /** lines mode: at most one line per interval, plus one per 10% of a known total (default 5 s). */
   intervalMs?: number;
   now?: () => number;
+  /** More to show while it runs, e.g. "12 calls, $0.03, 2 retries". */
+  status?: () => string;
 }
 
 export function progressMode(options: { quiet?: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): ProgressMode {
@@ -60,11 +62,16 @@ export function createProgress(options: ProgressOptions): Progress {
   const c: Counts = { read: 0, done: 0, failed: 0, inputDone: false, started: now() };
   if (options.mode === "none") return { read() {}, inputDone() {}, finished() {}, log() {}, stop() {} };
 
+  const status = () => (options.status ? ` | ${options.status()}` : "");
   if (options.mode === "bar") {
+    // The text beside the bar takes ~60 columns (more with the status): the bar gets what is left.
+    const columns = (stream as NodeJS.WriteStream).columns ?? 80;
     const bar = new cliProgress.SingleBar(
       {
         stream: stream as NodeJS.WritableStream,
-        format: "{bar} {finished}/{total} articles | {failed} failed | {rate}/s | ETA {etaText}",
+        format: "{bar} {finished}/{total} articles | {failed} failed | {rate}/s | ETA {etaText}{status}",
+        barsize: Math.max(5, Math.min(40, columns - 90)),
+        linewrap: false,
         hideCursor: true,
         clearOnComplete: false,
         fps: 5,
@@ -72,19 +79,22 @@ export function createProgress(options: ProgressOptions): Progress {
       cliProgress.Presets.shades_classic,
     );
     let stopped = false;
-    bar.start(1, 0, { finished: 0, total: "0+", failed: 0, rate: "0", etaText: "?" });
+    bar.start(1, 0, { finished: 0, total: "0+", failed: 0, rate: "0", etaText: "?", status: "" });
     const update = () => {
       const d = describe(c, now());
       bar.setTotal(Math.max(1, c.read));
-      bar.update(d.finished, { finished: d.finished, total: d.total, failed: c.failed, rate: d.rate, etaText: d.eta });
+      bar.update(d.finished, { finished: d.finished, total: d.total, failed: c.failed, rate: d.rate, etaText: d.eta, status: status() });
     };
     return {
       read() { c.read++; update(); },
       inputDone() { c.inputDone = true; update(); },
       finished(ok) { if (ok) c.done++; else c.failed++; update(); },
-      // Writing under a live bar garbles it (cli-progress redraws in place): the bar counts the
-      // failures, and the closing report names each one.
-      log() {},
+      // Above the bar: clear its line, write the message, draw the bar again below it.
+      log(text) {
+        if (stopped) return void stream.write(text + "\n");
+        stream.write(`\r\x1b[2K${text}\n`);
+        (bar as unknown as { render(force?: boolean): void }).render(true);
+      },
       stop() {
         if (stopped) return;
         stopped = true;
@@ -99,7 +109,7 @@ export function createProgress(options: ProgressOptions): Progress {
   let lastDecile = 0;
   const line = () => {
     const d = describe(c, now());
-    stream.write(`newsdesk: ${d.finished}/${d.total} articles, ${c.failed} failed, ${d.rate}/s, ETA ${d.eta}\n`);
+    stream.write(`newsdesk: ${d.finished}/${d.total} articles, ${c.failed} failed, ${d.rate}/s, ETA ${d.eta}${status().replace(" |", ",")}\n`);
     lastLine = now();
   };
   const maybeLine = () => {

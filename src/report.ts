@@ -6,18 +6,45 @@ import type { BatchPlan } from "./plan.ts";
 
 const number = new Intl.NumberFormat("en-US");
 
-/** The closing stderr line of a batch: articles, calls, cache hits, tokens, estimated cost. */
-export function formatUsageLine(summary: { articles: number; done: number; failures: unknown[]; usage: Usage }, cost?: CostEstimate): string {
+/** What the closing line adds beyond the summary: warnings, transport retries, wall time. */
+export interface LineExtras {
+  warnings: number;
+  retries: number;
+  elapsedMs: number;
+}
+
+function elapsed(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${Math.round(seconds - 60 * m)} s`;
+}
+
+/**
+ * The closing stderr line of a batch: articles done/failed/skipped, warnings, calls, retries, cache
+ * hits, tokens (cached share), estimated cost, elapsed time.
+ */
+export function formatUsageLine(
+  summary: { articles: number; done: number; failures: { kind?: string }[]; usage: Usage },
+  cost?: CostEstimate,
+  extras?: LineExtras,
+): string {
   const { usage } = summary;
   const cachedShare = usage.promptTokens ? Math.round((100 * usage.cachedTokens) / usage.promptTokens) : 0;
+  const skipped = summary.failures.filter((f) => f.kind === "input").length;
+  const failed = summary.failures.length - skipped;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   return [
     `newsdesk: ${summary.done}/${summary.articles} article${summary.articles === 1 ? "" : "s"} done`,
-    `${summary.failures.length} failed`,
-    `${usage.calls} call${usage.calls === 1 ? "" : "s"}`,
-    `${usage.cacheHits} cache hit${usage.cacheHits === 1 ? "" : "s"}`,
+    `${failed} failed`,
+    ...(skipped ? [`${skipped} input${skipped === 1 ? "" : "s"} skipped`] : []),
+    plural(usage.calls, "call"),
+    plural(usage.cacheHits, "cache hit"),
+    ...(extras ? [plural(extras.warnings, "warning"), plural(extras.retries, "retry").replace("retrys", "retries")] : []),
     `${number.format(usage.promptTokens)} prompt tokens (${cachedShare}% cached)`,
     `${number.format(usage.completionTokens)} completion tokens`,
     ...(cost ? [formatCost(cost)] : []),
+    ...(extras ? [elapsed(extras.elapsedMs)] : []),
   ].join(", ");
 }
 

@@ -25,3 +25,6 @@ export function targetFor(lang: string, variants: string[] = []): string {
   if (lang.includes("-")) return lang;
   return variants.find((v) => baseLanguage(v) === lang.toLowerCase()) ?? lang;
 }
+
+/** The regional variants newsdesk writes (and checks): what --variant accepts. */
+export const KNOWN_VARIANTS = Object.keys(RULES).filter((code) => code.includes("-"));

@@ -22,6 +22,8 @@ export interface Article {
 
 /** One language's version of an article in the result. */
 export interface LanguageResult {
+  /** The regional variant written, when one was asked for (--variant de-CH): "de-CH". */
+  variant?: string;
   title: string;
   paragraphs: string[];
   summary: string;
@@ -51,6 +53,16 @@ export interface ArticleResult {
   languages: Record<string, Partial<LanguageResult>>;
   usage: Usage;
   warnings: string[];
+  /** What made the result: the model, the prompt files and the glossary (short content hashes). */
+  provenance?: Provenance;
+}
+
+export interface Provenance {
+  model: string;
+  /** Prompt name -> the first 12 hex digits of its file's sha256. */
+  prompts: Record<string, string>;
+  /** "<terms> terms, <hash>", or null without a glossary. */
+  glossary: string | null;
 }
 
 export function emptyUsage(): Usage {

@@ -106,7 +106,9 @@ describe("usage, cost and dry-run", () => {
     writeArticleFiles(dir, 2);
     const known = await runCli(["summarize", dir, "--jsonl"], { env: env() });
     expect(known.code).toBe(0);
-    expect(known.stderr).toMatch(/2\/2 articles done, 0 failed, 2 calls, 0 cache hits, [\d,]+ prompt tokens \(\d+% cached\), [\d,]+ completion tokens, estimated cost \$\d+\.\d+ \(gpt-4o-mini\)/);
+    expect(known.stderr).toMatch(
+      /2\/2 articles done, 0 failed, 2 calls, 0 cache hits, \d+ warnings?, 0 retries, [\d,]+ prompt tokens \(\d+% cached\), [\d,]+ completion tokens, estimated cost \$\d+\.\d+ \(gpt-4o-mini\), \d+\.\d s\n/,
+    );
     const unknown = await runCli(["summarize", dir, "--jsonl"], { env: env({ NEWSDESK_MODEL: "my-local-model" }) });
     expect(unknown.stderr).toContain("estimated cost unknown (no price for my-local-model)");
     // A user's price file covers it.

@@ -45,7 +45,9 @@ describe("newsdesk run", () => {
     expect(files).toContain(json.replace(/\.json$/, ".de.md"));
     expect(files).toContain(json.replace(/\.json$/, ".en.md"));
     const result = JSON.parse(readFileSync(path.join(out, json), "utf8"));
-    expect(Object.keys(result).sort()).toEqual(["id", "languages", "source", "usage", "warnings"]);
+    expect(Object.keys(result).sort()).toEqual(["id", "languages", "provenance", "source", "usage", "warnings"]);
+    expect(result.provenance).toMatchObject({ model: "gpt-4o-mini", glossary: expect.stringMatching(/^\d+ terms, [0-9a-f]{12}$/) });
+    expect(Object.keys(result.provenance.prompts).sort()).toEqual(["digest", "house", "translate"]);
     expect(result.source).toMatchObject({ path: SEED, lang: "en", title: "Putin signals willingness to negotiate on Ukraine in Beijing", credit: "Keystone/SDA" });
     for (const lang of ["de", "en"]) {
       expect(Object.keys(result.languages[lang]).sort()).toEqual(["keyPoints", "paragraphs", "snippet", "summary", "title"]);
@@ -92,8 +94,9 @@ describe("newsdesk translate", () => {
     const result = await runCli(["translate", SEED, "--to", "de", "--no-cache"], { env: env() });
     expect(result.code).toBe(0);
     expect(server.requests).toHaveLength(1);
-    expect(result.stdout).toMatch(/^# Putin signalisiert in Peking Verhandlungsbereitschaft zur Ukraine\n\nMoskau und Peking/);
-    expect(result.stdout.trim().split("\n\n")).toHaveLength(13);
+    // Title, the date and credit line (as in the .md files), then the 12 paragraphs.
+    expect(result.stdout).toMatch(/^# Putin signalisiert in Peking Verhandlungsbereitschaft zur Ukraine\n\n\*16\. Mai 2024 · Keystone\/SDA\*\n\nMoskau und Peking/);
+    expect(result.stdout.trim().split("\n\n")).toHaveLength(14);
   });
 
   it("applies --variant de-CH in code: no ß, Swiss quotes", async () => {

@@ -358,7 +358,7 @@ describe("paid answers survive a cache that cannot be written", () => {
       expect(figures.usage.calls).toBe(10);
       expect(figures.usage.calls).toBe(server.requests.length);
       expect(figures.cost.usd).toBeGreaterThan(0);
-      const warnings = [...new Set(result.stderr.split("\n").filter((l) => l.includes("warning")))];
+      const warnings = [...new Set(result.stderr.split("\n").filter((l) => l.startsWith("newsdesk: warning:")))];
       expect(warnings).toEqual([`newsdesk: warning: cache ${cache}: is read-only; answers are kept in the output but not cached, so a rerun pays for them again`]);
     } finally {
       if (root) spawnSync("chattr", ["-i", cache]);

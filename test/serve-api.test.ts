@@ -93,8 +93,12 @@ describe("queue and article", () => {
       expect.objectContaining({ task: "translate", lang: "de", paragraph: 2, resolved: false, reason: expect.stringContaining("from paragraph 3 is missing") }),
     ]);
     expect(json.sourceKey).toBe("en");
-    expect(json.provenance.missing).toEqual(["model", "prompts", "glossary"]);
-    expect(json.provenance.cost).toMatchObject({ model: "gpt-4o-mini", known: true, assumedModel: true });
+    // The result records what made it: the model, the prompt files' hashes and the glossary.
+    expect(json.provenance.missing).toEqual([]);
+    expect(json.provenance.model).toBe("test-model");
+    expect(Object.keys(json.provenance.prompts).sort()).toEqual(["digest", "house", "translate"]);
+    // Priced at the recorded model (which has no price here), not at an assumed one.
+    expect(json.provenance.cost).toMatchObject({ model: "test-model", known: false, assumedModel: false });
     expect(json.etag).toMatch(/^[a-f0-9]{64}$/);
   });
 

@@ -97,7 +97,7 @@ describe.skipIf(!CHROMIUM)("review desk in a browser", () => {
     );
     expect(await flagged.locator(".src").textContent()).toContain("100,000 francs");
     expect(await page.locator(".compare li.warning").count()).toBe(1);
-    expect(await page.textContent("details.provenance")).toContain("not recorded in the result");
+    expect(await page.textContent("details.provenance")).toMatch(/Modeltest-model.*Promptshouse [0-9a-f]{12}/);
     // Only elements in the view: no stray text (an empty part printed as "null").
     expect(await page.evaluate(() => [...document.getElementById("view")!.childNodes].filter((n) => n.nodeType === 3).length)).toBe(0);
     await page.setViewportSize({ width: 1280, height: 1500 });

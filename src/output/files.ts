@@ -57,7 +57,7 @@ export function safeFileStem(id: string): string {
 /** `DIR/<id>.json` plus `DIR/<id>.<lang>.md` for each language with text. Returns the paths. */
 export function writeResultFiles(dir: string, result: ArticleResult): string[] {
   const stem = safeFileStem(result.id);
-  result = keepReviewed(path.join(dir, `${stem}.json`), result);
+  result = keepReviewed(path.join(dir, `${stem}.json`), mergeKnown(path.join(dir, `${stem}.json`), result));
   const written: string[] = [];
   for (const lang of Object.keys(result.languages)) {
     const markdown = articleMarkdown(result, lang);
@@ -79,6 +79,25 @@ export function writeResultFiles(dir: string, result: ArticleResult): string[] {
 // model answer is stored beside them as `review.modelAnswer` (see docs/review.md).
 
 /** The result to write over `file`: `result` itself, unless the file there has a review. */
+/**
+ * A result file holds everything known about its article: `summarize` after `run` adds the digest
+ * and keeps the translations; `run` after `summarize` adds the translations. New fields win.
+ */
+function mergeKnown(file: string, result: ArticleResult): ArticleResult {
+  let existing: unknown;
+  try {
+    existing = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return result;
+  }
+  if (!isRecord(existing) || existing.id !== result.id || !isRecord(existing.languages) || isRecord(existing.review)) return result;
+  const languages: ArticleResult["languages"] = {};
+  for (const [lang, version] of Object.entries(existing.languages)) if (isRecord(version)) languages[lang] = { ...version };
+  for (const [lang, version] of Object.entries(result.languages)) languages[lang] = { ...languages[lang], ...version };
+  const warnings = [...new Set([...(Array.isArray(existing.warnings) ? (existing.warnings as string[]) : []), ...result.warnings])];
+  return { ...result, languages, warnings };
+}
+
 function keepReviewed(file: string, result: ArticleResult): ArticleResult {
   let existing: unknown;
   try {

@@ -43,7 +43,10 @@ function digestMarkdown(version: Partial<LanguageResult>, lang: string): string[
   return parts;
 }
 
-/** The article text alone (what `translate` prints): title and paragraphs. */
-export function translationMarkdown(version: Partial<LanguageResult>): string {
-  return [`# ${inline(version.title ?? "")}`, ...(version.paragraphs ?? []).map(paragraph)].join("\n\n") + "\n";
+/** The article text alone (what `translate` prints): title, date and credit line, paragraphs. */
+export function translationMarkdown(result: ArticleResult, lang: string): string {
+  const version = result.languages[lang] ?? {};
+  const date = parsePublished(result.source.published);
+  const meta = [date ? formatPublished(date, lang) : null, result.source.credit].filter(Boolean).join(" · ");
+  return [`# ${inline(version.title ?? "")}`, ...(meta ? [`*${inline(meta)}*`] : []), ...(version.paragraphs ?? []).map(paragraph)].join("\n\n") + "\n";
 }

@@ -259,8 +259,8 @@ function provenanceBox(p, result) {
   const rows = [];
   const add = (label, value) => rows.push(el("dt", { text: label }), el("dd", { text: value }));
   add("Model", p.model || "not recorded in the result");
-  add("Prompts", p.prompts ? JSON.stringify(p.prompts) : "not recorded in the result");
-  add("Glossary", p.glossary ? JSON.stringify(p.glossary) : "not recorded in the result");
+  add("Prompts", p.prompts && typeof p.prompts === "object" ? Object.entries(p.prompts).map(([name, hash]) => `${name} ${hash}`).join(", ") : "not recorded in the result");
+  add("Glossary", typeof p.glossary === "string" ? p.glossary : p.glossary === null && p.model ? "none" : "not recorded in the result");
   const u = p.usage;
   add("Usage", `${u.calls} calls, ${u.promptTokens} prompt tokens (${u.cachedTokens} cached), ${u.completionTokens} completion tokens, ${u.cacheHits} cache hits`);
   if (p.cost) {

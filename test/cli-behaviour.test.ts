@@ -1,0 +1,173 @@
+// The command line as editors use it (issue 11): warnings said once per article, --strict, merged
+// result files, --json with --out, --version, -m, stdin by itself, validated numbers and variants,
+// one escaped line per problem, and a closing line with warnings, retries and elapsed time.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { startOpenAIServer, type ChatRequestBody, type Reply, type TestServer } from "./support/openai-server.ts";
+import { describeRequest, fakeModel, fakeTranslation, translationReply } from "./support/fake-model.ts";
+import { articlesJsonl, writeArticleFiles } from "./support/articles.ts";
+import { runCli } from "./support/cli.ts";
+import { ROOT, SECRET_KEY, tempDir } from "./support/setup.ts";
+
+let server: TestServer;
+let handler: (body: ChatRequestBody, i: number) => Reply = fakeModel;
+
+/** German translations lose the numbers of paragraph 3: a soft finding that stays a warning. */
+function droppingNumbers(body: ChatRequestBody): Reply {
+  const info = describeRequest(body);
+  if (info.task !== "translate") return fakeModel(body);
+  const translation = fakeTranslation(info);
+  translation.paragraphs[2] = translation.paragraphs[2]!.replace(/\d+(?:[.,:']\d+)*/g, "");
+  return translationReply(translation);
+}
+
+beforeAll(async () => {
+  server = await startOpenAIServer({ handler: (body, i) => handler(body, i) });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+  handler = fakeModel;
+});
+
+function env(extra: Record<string, string> = {}) {
+  return { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: SECRET_KEY, XDG_CACHE_HOME: tempDir(), NEWSDESK_MODEL: "gpt-4o-mini", ...extra };
+}
+
+describe("warnings", () => {
+  it("one line per article with warnings (file, count, first), and the count in the closing line", async () => {
+    handler = droppingNumbers;
+    const dir = tempDir();
+    const files = writeArticleFiles(dir, 3);
+    const result = await runCli(["run", dir, "--out", tempDir(), "--no-cache"], { env: env() });
+    expect(result.code).toBe(0);
+    const lines = result.stderr.split("\n").filter((l) => l.startsWith("newsdesk: warning:"));
+    expect(lines).toHaveLength(3);
+    for (const file of files) {
+      expect(lines.filter((l) => l.includes(file))).toHaveLength(1);
+    }
+    expect(lines[0]).toMatch(/: \d+ warnings?: translate de: number .* from paragraph 3 is missing in the translation$/);
+    const total = lines.reduce((n, l) => n + Number(/: (\d+) warnings?:/.exec(l)![1]), 0);
+    expect(result.stderr).toMatch(new RegExp(`3/3 articles done, 0 failed, \\d+ calls, 0 cache hits, ${total} warnings, 0 retries, .*, \\d+\\.\\d s\\n`));
+  });
+
+  it("--quiet hides them; --strict makes them failures and writes nothing for those articles", async () => {
+    handler = droppingNumbers;
+    const dir = tempDir();
+    writeArticleFiles(dir, 2);
+    const quiet = await runCli(["run", dir, "--jsonl", "--no-cache", "-q"], { env: env() });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe("");
+    const out = tempDir();
+    const strict = await runCli(["run", dir, "--out", out, "--no-cache", "--strict"], { env: env() });
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/failed .*story-00001\.txt: \d+ warnings? \(--strict\): translate de: number/);
+    expect(strict.stderr).toMatch(/0\/2 articles done, 2 failed/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe("results", () => {
+  it("--out merges: summarize after run keeps the translations, run after summarize adds them", async () => {
+    const out = tempDir();
+    const cache = path.join(tempDir(), "c.sqlite");
+    expect((await runCli(["run", "samples/putin-beijing.txt", "--out", out, "--cache", cache], { env: env() })).code).toBe(0);
+    expect((await runCli(["summarize", "samples/putin-beijing.txt", "--lang", "de", "--out", out, "--cache", cache], { env: env() })).code).toBe(0);
+    const json = readdirSync(out).find((f) => f.endsWith(".json"))!;
+    const merged = JSON.parse(readFileSync(path.join(out, json), "utf8"));
+    expect(merged.languages.de.paragraphs).toHaveLength(12);
+    expect(merged.languages.en.paragraphs).toHaveLength(12);
+    expect(merged.languages.de.summary).toBeTruthy();
+
+    const other = tempDir();
+    await runCli(["summarize", "samples/putin-beijing.txt", "--out", other, "--cache", cache], { env: env() });
+    await runCli(["translate", "samples/putin-beijing.txt", "--to", "de", "--cache", cache], { env: env() });
+    await runCli(["run", "samples/putin-beijing.txt", "--out", other, "--cache", cache], { env: env() });
+    const both = JSON.parse(readFileSync(path.join(other, json), "utf8"));
+    expect(Object.keys(both.languages.de).sort()).toEqual(["keyPoints", "paragraphs", "snippet", "summary", "title"]);
+  });
+
+  it("--json (or --jsonl) together with --out prints the results and writes the files", async () => {
+    const out = tempDir();
+    const result = await runCli(["summarize", "samples/putin-beijing.txt", "--json", "--out", out, "--no-cache", "-q"], { env: env() });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).languages.de.summary).toBeTruthy();
+    expect(readdirSync(out).filter((f) => f.endsWith(".json"))).toHaveLength(1);
+  });
+
+  it("run on stdout keeps articles and languages apart", async () => {
+    const result = await runCli(["run", "samples/putin-beijing.txt", "--no-cache", "-q"], { env: env() });
+    const parts = result.stdout.split("\n---\n").filter((p) => p.trim());
+    expect(parts).toHaveLength(2);
+    expect(parts[0]).toMatch(/^<!-- putin-signals-[a-z0-9-]+ de -->\n# .+\n\n\*16\. Mai 2024/);
+    expect(parts[1]).toMatch(/<!-- putin-signals-[a-z0-9-]+ en -->\n# Putin signals/);
+  });
+
+  it("--variant is validated against its language and recorded in the result", async () => {
+    const ok = await runCli(["translate", "samples/putin-beijing.txt", "--to", "de", "--variant", "de-CH", "--no-cache", "--json"], { env: env() });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).languages.de.variant).toBe("de-CH");
+    const foreign = await runCli(["run", "samples/putin-beijing.txt", "--variant", "fr-CH", "--no-cache"], { env: env() });
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toMatch(/"fr-CH" is not a variant newsdesk knows/);
+    const unknown = await runCli(["run", "samples/putin-beijing.txt", "--variant", "de-XX", "--no-cache"], { env: env() });
+    expect(unknown.code).toBe(2);
+    const other = await runCli(["summarize", "samples/putin-beijing.txt", "--lang", "en", "--variant", "de-CH", "--no-cache"], { env: env() });
+    expect(other.code).toBe(2);
+    expect(other.stderr.trim()).toBe("newsdesk: --variant de-CH: de is not among the languages asked for (en)");
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe("the command line", () => {
+  it("--version and -V print the version; -m names the model", async () => {
+    const version = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version;
+    for (const flag of ["--version", "-V"]) {
+      const result = await runCli([flag]);
+      expect(result.code).toBe(0);
+      expect(result.stdout.trim()).toBe(version);
+    }
+    const result = await runCli(["summarize", "samples/putin-beijing.txt", "-m", "my-model", "--jsonl", "--no-cache", "-q"], { env: env() });
+    expect(result.code).toBe(0);
+    expect(server.requests[0]!.model).toBe("my-model");
+  });
+
+  it("reads stdin by itself when something is piped in and no input is named", async () => {
+    const result = await runCli(["summarize", "--jsonl", "--lang", "de", "--no-cache", "-q"], { env: env(), input: articlesJsonl(2) });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split("\n")).toHaveLength(2);
+  });
+
+  it("numbers are validated: --concurrency 0 is refused", async () => {
+    const result = await runCli(["run", "samples/putin-beijing.txt", "--concurrency", "0"], { env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--concurrency.*at least 1/);
+  });
+
+  it("a missing input is one line, said once", async () => {
+    const result = await runCli(["summarize", "nothere.txt"], { env: env() });
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines.filter((l) => l.includes("nothere.txt"))).toEqual(["newsdesk: skipped nothere.txt: no such file or directory"]);
+  });
+
+  it("file names with a newline or terminal escapes are shown escaped, on one line", async () => {
+    const dir = tempDir();
+    const evil = path.join(dir, "evil\nnewsdesk: 0 failed\u001b[2J.txt");
+    writeFileSync(evil, "");
+    const result = await runCli(["summarize", evil], { env: env() });
+    expect(result.stderr).not.toContain("\u001b");
+    const line = result.stderr.split("\n").find((l) => l.includes("evil"))!;
+    expect(line).toBe(`newsdesk: skipped ${dir}/evil\\x0anewsdesk: 0 failed\\x1b[2J.txt: empty file`);
+  });
+
+  it("many bad lines: the first 20 said, the rest counted", async () => {
+    const feed = path.join(tempDir(), "bad.jsonl");
+    writeFileSync(feed, Array.from({ length: 500 }, (_, i) => `{"broken": ${i}`).join("\n") + "\n");
+    const result = await runCli(["summarize", feed, "--no-cache"], { env: env() });
+    const lines = result.stderr.trim().split("\n");
+    expect(lines.length).toBeLessThan(25);
+    expect(result.stderr).toMatch(/480 more failures not shown \(--report FILE lists them all\)/);
+  });
+});
