@@ -32,8 +32,30 @@ const TOUCH_AFTER_MS = 86_400_000;
 
 export interface CacheEntry<T = unknown> { value: T; warnings: string[] }
 
+/** What is recorded beside an answer: the task, the model, and whose task it was. */
+export interface CacheMeta {
+  task: string;
+  model: string;
+  article?: string;
+  title?: string;
+  langs?: string[];
+}
+
+/** One article in the cache, as `cache list` shows it. */
+export interface CachedArticle {
+  id: string;
+  title: string;
+  langs: string[];
+  tasks: string[];
+  entries: number;
+  /** When its newest entry was written (ISO). */
+  newest: string;
+}
+
 export interface CacheStats {
   file: string;
+  /** Articles with at least one cached task (entries from before newsdesk recorded articles are not counted). */
+  articles: number;
   entries: number;
   bytes: number;
   byTask: Record<string, number>;
@@ -112,8 +134,14 @@ export class Cache {
         created INTEGER NOT NULL,
         used INTEGER NOT NULL
       )`);
+      // Added later: whose task an entry is (for `cache list`); older files get the columns empty.
+      const columns = new Set((this.db.prepare("PRAGMA table_info(results)").all() as { name: string }[]).map((c) => c.name));
+      for (const column of ["article", "title", "langs"]) {
+        if (!columns.has(column)) this.db.exec(`ALTER TABLE results ADD COLUMN ${column} TEXT`);
+      }
+      this.db.exec("CREATE INDEX IF NOT EXISTS results_article ON results (article)");
       this.putStmt = this.db.prepare(
-        "INSERT OR REPLACE INTO results (key, task, model, value, created, used) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO results (key, task, model, value, created, used, article, title, langs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       );
       this.touchStmt = this.db.prepare("UPDATE results SET used = ? WHERE key = ?");
     } catch (error) {
@@ -160,11 +188,11 @@ export class Cache {
    * Written (and committed) the moment a task finishes, so a killed batch keeps it. Never throws:
    * an answer that was paid for must reach the output even when the cache cannot take it.
    */
-  set<T>(key: string, meta: { task: string; model: string }, entry: CacheEntry<T>): boolean {
+  set<T>(key: string, meta: CacheMeta, entry: CacheEntry<T>): boolean {
     if (!this.putStmt || this.writeError) return false;
     const now = Date.now();
     try {
-      this.putStmt.run(key, meta.task, meta.model, JSON.stringify(entry), now, now);
+      this.putStmt.run(key, meta.task, meta.model, JSON.stringify(entry), now, now, meta.article ?? null, meta.title ?? null, meta.langs?.join(",") ?? null);
       return true;
     } catch (error) {
       this.failedWrite(error);
@@ -181,8 +209,12 @@ export class Cache {
     for (const suffix of ["", "-wal"]) {
       try { bytes += statSync(this.file + suffix).size; } catch { /* not there */ }
     }
+    const articles = this.hasColumn("article")
+      ? (this.db.prepare("SELECT COUNT(DISTINCT article) AS n FROM results WHERE article IS NOT NULL").get() as { n: number }).n
+      : 0;
     return {
       file: this.file,
+      articles,
       entries: range.n,
       bytes,
       byTask: Object.fromEntries(rows.map((r) => [r.task, r.n])),
@@ -191,9 +223,53 @@ export class Cache {
     };
   }
 
+  private hasColumn(name: string): boolean {
+    return (this.db.prepare("PRAGMA table_info(results)").all() as { name: string }[]).some((c) => c.name === name);
+  }
+
+  /** Cached articles, newest first: id, title, languages, task kinds, entries, age. */
+  list(limit = 1000): CachedArticle[] {
+    if (!this.hasColumn("article")) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT article, MAX(title) AS title, GROUP_CONCAT(DISTINCT langs) AS langs, GROUP_CONCAT(DISTINCT task) AS tasks,
+                COUNT(*) AS entries, MAX(created) AS newest
+         FROM results WHERE article IS NOT NULL GROUP BY article ORDER BY newest DESC LIMIT ?`,
+      )
+      .all(limit) as { article: string; title: string | null; langs: string | null; tasks: string; entries: number; newest: number }[];
+    return rows.map((r) => ({
+      id: r.article,
+      title: r.title ?? "",
+      langs: [...new Set((r.langs ?? "").split(",").filter(Boolean))].sort(),
+      tasks: r.tasks.split(",").sort(),
+      entries: r.entries,
+      newest: new Date(r.newest).toISOString(),
+    }));
+  }
+
+  /** Every cached answer of one article (by id, or a unique id prefix). */
+  show(id: string): { id: string; title: string; entries: { task: string; langs: string[]; model: string; created: string; value: unknown; warnings: string[] }[] } | null {
+    if (!this.hasColumn("article")) return null;
+    const ids = this.db.prepare("SELECT DISTINCT article FROM results WHERE article = ? OR article LIKE ? ESCAPE '\\' LIMIT 2").all(id, `${id.replace(/[\\%_]/g, "\\$&")}%`) as { article: string }[];
+    const exact = ids.find((r) => r.article === id) ?? (ids.length === 1 ? ids[0] : undefined);
+    if (!exact) return null;
+    const rows = this.db.prepare("SELECT task, model, langs, title, value, created FROM results WHERE article = ? ORDER BY created").all(exact.article) as {
+      task: string; model: string; langs: string | null; title: string | null; value: string; created: number;
+    }[];
+    return {
+      id: exact.article,
+      title: rows[0]?.title ?? "",
+      entries: rows.map((r) => {
+        const entry = JSON.parse(r.value) as CacheEntry;
+        return { task: r.task, langs: (r.langs ?? "").split(",").filter(Boolean), model: r.model, created: new Date(r.created).toISOString(), value: entry.value, warnings: entry.warnings };
+      }),
+    };
+  }
+
   clear(): number {
     const { changes } = this.db.prepare("DELETE FROM results").run();
     this.db.exec("VACUUM");
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
     return changes;
   }
 
@@ -205,6 +281,9 @@ export class Cache {
   /** Removes entries not used for `olderThanMs`. */
   prune(olderThanMs: number): number {
     const { changes } = this.db.prepare("DELETE FROM results WHERE used < ?").run(Date.now() - olderThanMs);
+    // Give the space back to the disk, not only to SQLite's free list.
+    if (changes > 0) this.db.exec("VACUUM");
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
     return changes;
   }
 

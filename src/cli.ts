@@ -2,10 +2,10 @@
 // would need too.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Cache, defaultCachePath } from "./cache.ts";
-import { DEFAULT_MODEL, loadEnvFile, modelConfig } from "./config.ts";
-import { CacheError, ConfigError, NewsdeskError, describeError, exitCodeOf } from "./errors.ts";
+import { DEFAULT_MODEL, loadEnvFile, modelConfig, userEnvPath } from "./config.ts";
+import { CacheError, ConfigError, NewsdeskError, describeError, exitCodeOf, redactSecrets } from "./errors.ts";
 import { emptyUsage } from "./types.ts";
-import { createModelClient, DEFAULT_TIMEOUT_MS } from "./model.ts";
+import { createModelClient, DEFAULT_TIMEOUT_MS, probeServer } from "./model.ts";
 import { createPipeline, type TaskKind } from "./pipeline.ts";
 import { loadPromptSet } from "./prompts.ts";
 import { readArticles, reportStructureWarnings, type ReadOptions } from "./article/index.ts";
@@ -460,6 +460,10 @@ function batchCommand(program: Command, name: string, description: string, tasks
   });
 }
 
+function cachePathOf(flag?: string): string {
+  return flag ?? defaultCachePath();
+}
+
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
@@ -590,31 +594,152 @@ export function buildProgram(): Command {
       await desk.close();
     });
 
-  const cache = program.command("cache").description("look at or empty the cache");
-  const cachePath = (options: { cache?: string }) => options.cache ?? defaultCachePath();
+  program
+    .command("status")
+    .description("the effective setup, without secrets: model, server, key set or not, cache, prompts, glossary")
+    .option("-m, --model <name>", "model name")
+    .option("--cache <file>", "cache file")
+    .option("--prompts <dir>", "folder with the prompt files")
+    .option("--glossary <file>", "glossary file")
+    .option("--probe", "send one cheap request to the server (a few tokens) and say how it went")
+    .option("--json", "as JSON")
+    .action(async (options) => {
+      const rawKey = process.env.OPENAI_API_KEY;
+      const baseURL = process.env.OPENAI_BASE_URL?.trim();
+      let server = "api.openai.com (default)";
+      if (baseURL) {
+        try {
+          const url = new URL(baseURL);
+          server = `${url.protocol}//${url.host}${url.pathname} (OPENAI_BASE_URL)`; // never user:password@
+        } catch {
+          server = "OPENAI_BASE_URL is not a URL";
+        }
+      }
+      const cacheFile = cachePathOf(options.cache);
+      let cacheLine = "none yet";
+      if (existsSync(cacheFile)) {
+        try {
+          const store = new Cache(cacheFile, { readonly: true });
+          const stats = store.stats();
+          store.close();
+          cacheLine = `${stats.articles} articles, ${stats.entries} entries, ${(stats.bytes / 1024).toFixed(0)} KiB`;
+        } catch (error) {
+          cacheLine = `unusable: ${describeError(error)}`;
+        }
+      }
+      const prompts = loadPromptSet(options.prompts);
+      const glossaryFile = typeof options.glossary === "string" ? options.glossary : defaultGlossaryPath();
+      const glossary = loadGlossary(glossaryFile);
+      const status: Record<string, unknown> = {
+        version: packageVersion(),
+        model: modelName(options),
+        server,
+        key: rawKey?.trim() ? "set" : "not set",
+        envFiles,
+        cache: { file: cacheFile, contents: cacheLine },
+        prompts: Object.fromEntries(Object.values(prompts).map((p) => [p.name, `${p.file} ${p.hash.slice(0, 12)}`])),
+        glossary: `${glossaryFile} (${glossary.length} terms)`,
+      };
+      if (options.probe) {
+        const config = modelConfig(process.env, options.model);
+        const client = createModelClient({ apiKey: config.apiKey, baseURL: config.baseURL, maxRetries: 0, timeoutMs: 30_000 });
+        const result = await probeServer(client, config.model);
+        status.probe = result.ok ? `ok in ${result.ms} ms` : `failed after ${result.ms} ms: ${redactSecrets(result.problem)}`;
+        if (!result.ok) process.exitCode = EXIT_USAGE;
+      }
+      if (options.json) return void writeStdout(JSON.stringify(status, null, 2) + "\n");
+      const lines = [
+        `newsdesk ${status.version}`,
+        `model:     ${status.model}`,
+        `server:    ${status.server}`,
+        `key:       ${status.key} (OPENAI_API_KEY)`,
+        `.env read: ${envFiles.length ? envFiles.join(", ") : "none"} (also looked for ./.env and ${userEnvPath()})`,
+        `cache:     ${cacheFile}: ${cacheLine}`,
+        ...Object.entries(status.prompts as Record<string, string>).map(([name, where]) => `prompt:    ${name} ${where}`),
+        `glossary:  ${status.glossary}`,
+        ...(status.probe ? [`probe:     ${status.probe}`] : []),
+      ];
+      writeStdout(terminalSafe(lines.join("\n")).replace(/\\x0a/g, "\n") + "\n");
+    });
+
+  const cache = program.command("cache").description("look into or empty the cache: path, list, show, stats, prune, clear");
+  const cachePath = (options: { cache?: string }) => cachePathOf(options.cache);
+  /** Looking never creates anything: a missing file is "nothing cached yet". */
+  const openToRead = (options: { cache?: string; json?: boolean }, empty: unknown): Cache | null => {
+    const file = cachePath(options);
+    if (existsSync(file)) return new Cache(file, { readonly: true });
+    writeStdout(options.json ? JSON.stringify(empty) + "\n" : `no cache at ${file} (nothing cached yet)\n`);
+    return null;
+  };
+  const age = (iso: string) => {
+    const hours = (Date.now() - Date.parse(iso)) / 3_600_000;
+    return hours < 1 ? `${Math.max(0, Math.round(hours * 60))} min` : hours < 48 ? `${Math.round(hours)} h` : `${Math.round(hours / 24)} d`;
+  };
+  cache
+    .command("path")
+    .description("print where the cache file is")
+    .option("--cache <file>", "cache file")
+    .action((options) => writeStdout(cachePath(options) + "\n"));
+  cache
+    .command("list")
+    .description("cached articles, newest first: id, title, languages, task kinds, age")
+    .option("--cache <file>", "cache file")
+    .option("--limit <n>", "at most this many articles", atLeastOne, 50)
+    .option("--json", "as JSON (one array)")
+    .action((options) => {
+      const store = openToRead(options, []);
+      if (!store) return;
+      const articles = store.list(options.limit);
+      store.close();
+      if (options.json) return void writeStdout(JSON.stringify(articles, null, 2) + "\n");
+      for (const a of articles) {
+        writeStdout(terminalSafe(`${a.id}  ${a.langs.join(",") || "-"}  ${a.tasks.join(",")}  ${age(a.newest)}  ${a.title}`) + "\n");
+      }
+    });
+  cache
+    .command("show")
+    .description("print what the cache holds for one article (its id, or a unique start of it)")
+    .argument("<id>", "article id as `cache list` shows it")
+    .option("--cache <file>", "cache file")
+    .action((id: string, options) => {
+      const store = openToRead(options, null);
+      if (!store) return;
+      const found = store.show(id);
+      store.close();
+      if (!found) throw new ConfigError(`no cached article ${JSON.stringify(id)} in ${cachePath(options)} (see newsdesk cache list)`);
+      writeStdout(JSON.stringify(found, null, 2) + "\n");
+    });
   cache
     .command("stats")
+    .description("how much the cache holds: articles, entries per task, size")
     .option("--cache <file>", "cache file")
     .option("--json", "as JSON")
     .action((options) => {
-      const file = cachePath(options);
-      // Looking never creates anything.
-      if (!existsSync(file)) return void writeStdout(options.json ? "null\n" : `no cache at ${file} (nothing cached yet)\n`);
-      const store = new Cache(file, { readonly: true });
+      const store = openToRead(options, null);
+      if (!store) return;
       const stats = store.stats();
       store.close();
       if (options.json) return void writeStdout(JSON.stringify(stats, null, 2) + "\n");
       const tasks = Object.entries(stats.byTask).map(([t, n]) => `${t} ${n}`).join(", ") || "none";
       writeStdout(
-        `${stats.file}\n${stats.entries} entries (${tasks}), ${(stats.bytes / 1024).toFixed(0)} KiB` +
+        `${stats.file}\n${stats.articles} article${stats.articles === 1 ? "" : "s"}, ${stats.entries} entries (${tasks}), ${(stats.bytes / 1024).toFixed(0)} KiB` +
           (stats.oldest ? `, from ${stats.oldest} to ${stats.newest}` : "") + "\n",
       );
     });
   cache
     .command("clear")
+    .description("remove everything (asks first on a terminal)")
     .option("--cache <file>", "cache file")
-    .action((options) => {
+    .option("-y, --yes", "do not ask")
+    .action(async (options) => {
       const file = cachePath(options);
+      if (!options.yes && process.stdin.isTTY && process.stderr.isTTY && existsSync(file)) {
+        const { createInterface } = await import("node:readline/promises");
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const answer = await rl.question(`remove every cached answer in ${file}? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) return void say("newsdesk: nothing removed");
+      }
       let store: Cache;
       try {
         store = new Cache(file);
@@ -630,13 +755,16 @@ export function buildProgram(): Command {
     });
   cache
     .command("prune")
+    .description("remove entries unused for a while, and give the space back")
     .option("--cache <file>", "cache file")
     .option("--older-than <days>", "remove entries unused for this many days", positiveInt, 30)
     .action((options) => {
       const store = new Cache(cachePath(options));
+      const before = store.stats().bytes;
       const n = store.prune(options.olderThan * 86_400_000);
+      const after = store.stats().bytes;
       store.close();
-      writeStdout(`removed ${n} entries unused for ${options.olderThan} days\n`);
+      writeStdout(`removed ${n} entries unused for ${options.olderThan} days; ${((before - after) / 1024).toFixed(0)} KiB freed\n`);
     });
 
   return program;
@@ -662,8 +790,10 @@ function writeStdout(text: string): void {
   if (!stdoutGone) process.stdout.write(text);
 }
 
+let envFiles: string[] = [];
+
 export async function main(argv = process.argv): Promise<number> {
-  loadEnvFile();
+  envFiles = loadEnvFile();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,5 +1,8 @@
 // Configuration from the environment and .env: which server, which key, which model.
 import { config as loadDotenv } from "dotenv";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { ConfigError } from "./errors.ts";
 import { registerSecret } from "./secrets.ts";
 
@@ -11,9 +14,25 @@ export interface ModelConfig {
   model: string;
 }
 
-/** Reads .env (without overriding variables already set) into process.env. */
-export function loadEnvFile(file = ".env"): void {
-  loadDotenv({ path: file, quiet: true });
+/** The user's own settings file: $XDG_CONFIG_HOME/newsdesk/.env (default ~/.config/newsdesk/.env). */
+export function userEnvPath(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), ".config"), "newsdesk", ".env");
+}
+
+/**
+ * Reads ./.env, then the user's config .env, into process.env; neither overrides a variable that is
+ * already set, so the environment wins, then the project folder, then the user's file. Returns the
+ * files that were read.
+ */
+export function loadEnvFile(file = ".env"): string[] {
+  const read: string[] = [];
+  for (const candidate of [file, userEnvPath()]) {
+    if (existsSync(candidate)) {
+      loadDotenv({ path: candidate, quiet: true });
+      read.push(candidate);
+    }
+  }
+  return read;
 }
 
 /** Throws a ConfigError (exit 2) when neither a key nor a server is configured. */

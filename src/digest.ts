@@ -7,7 +7,7 @@ import type { Digest } from "./schemas.ts";
 import { digestPartRequests, digestRequest } from "./tasks.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs } from "./chunking.ts";
 import { countTokens, fitsInTokens } from "./tokens.ts";
-import { cachedOutcome, combine, runTask, type TaskOutcome } from "./run-task.ts";
+import { cachedOutcome, combine, runTask, type TaskOutcome, cacheMeta } from "./run-task.ts";
 
 /**
  * One digest call for all languages. Each language's part is also cached under the key of a
@@ -37,7 +37,7 @@ export async function digestArticle(pipeline: Pipeline, article: Article, target
   const result = await runTask<Digest>(pipeline, request);
   for (const { lang, request } of parts) {
     const prefix = `${lang}: `;
-    options.cache?.set(request.key, { task: "digest", model: options.model }, {
+    options.cache?.set(request.key, cacheMeta(request, options.model), {
       value: { [lang]: result.value[lang]! },
       warnings: result.warnings.filter((w) => w.startsWith(prefix)),
     });

@@ -399,3 +399,15 @@ function addCompletionUsage(usage: Usage, completion: OpenAI.Chat.ChatCompletion
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim().slice(0, 300);
 }
+
+/** One cheap request (a few tokens) to prove the server, the key and the model work together. */
+export async function probeServer(client: ModelClient, model: string): Promise<{ ok: true; ms: number } | { ok: false; ms: number; problem: string }> {
+  const started = Date.now();
+  try {
+    const completion = await client.openai.chat.completions.create({ model, messages: [{ role: "user", content: "Reply with OK." }], max_tokens: 5 });
+    if (!isCompletion(completion)) throw new ProviderError(`the server at ${client.server} answered 200 with a body that is not a chat completion`, "transient");
+    return { ok: true, ms: Date.now() - started };
+  } catch (error) {
+    return { ok: false, ms: Date.now() - started, problem: providerError(error, client, model).message };
+  }
+}

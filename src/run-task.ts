@@ -43,6 +43,11 @@ function sharedFailure(error: unknown): unknown {
   return copy;
 }
 
+/** What the cache records beside a task's answer, so `cache list` can show it per article. */
+export function cacheMeta(request: TaskRequest<z.ZodType>, model: string) {
+  return { task: request.task, model, article: request.article.id, title: request.article.title, langs: request.langs };
+}
+
 /** Cache first; identical work already in flight is shared (single-flight on the cache key). */
 export function runTask<T>(pipeline: Pipeline, request: TaskRequest<z.ZodType>): Promise<TaskOutcome<T>> {
   const { options } = pipeline;
@@ -72,7 +77,7 @@ export function runTask<T>(pipeline: Pipeline, request: TaskRequest<z.ZodType>):
     signal: options.signal,
   })
     .then((result) => {
-      options.cache?.set(request.key, { task: request.task, model: options.model }, { value: result.value, warnings: result.warnings });
+      options.cache?.set(request.key, cacheMeta(request, options.model), { value: result.value, warnings: result.warnings });
       return { value: result.value as T, warnings: result.warnings, usage: result.usage };
     })
     .catch((error: unknown) => {

@@ -19,6 +19,9 @@ export interface TaskRequest<S extends z.ZodType = z.ZodType> {
   task: "translate" | "digest";
   /** A label for messages: "translate de", "digest de,en". */
   label: string;
+  /** Whose task it is, and for which languages: what the cache lists. */
+  article: { id: string; title: string };
+  langs: string[];
   key: string;
   messages: Message[];
   /** Validates and unwraps the answer. */
@@ -100,6 +103,8 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
   const request: TaskRequest<typeof TranslationAnswer> = {
     task: "translate",
     label: `translate ${target}`,
+    article: { id: article.id, title: article.title },
+    langs: [target],
     key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, translationShape(), settings, messages),
     messages,
     schema: TranslationAnswer,
@@ -153,6 +158,8 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
   const request: TaskRequest<typeof schema> = {
     task: "digest",
     label: `digest ${keys.join(",")}`,
+    article: { id: article.id, title: article.title },
+    langs: keys.map((k) => targets[k]!),
     key: keyFor("digest", [prompts.house, prompts.digest], ctx.model, digestShape(keys), settings, messages),
     messages,
     schema,

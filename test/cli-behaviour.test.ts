@@ -171,3 +171,63 @@ describe("the command line", () => {
     expect(result.stderr).toMatch(/480 more failures not shown \(--report FILE lists them all\)/);
   });
 });
+
+describe("status and cache", () => {
+  it("status shows the setup without the key, and --probe asks the server once", async () => {
+    handler = () => ({ content: "OK" });
+    const result = await runCli(["status", "--probe"], { env: env({ OPENAI_API_KEY: `${SECRET_KEY} ` }) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^model: +gpt-4o-mini$/m);
+    expect(result.stdout).toMatch(new RegExp(`^server: +${server.url.replace(/[.]/g, "\\.")} \\(OPENAI_BASE_URL\\)$`, "m"));
+    expect(result.stdout).toMatch(/^key: +set \(OPENAI_API_KEY\)$/m);
+    expect(result.stdout).toMatch(/^prompt: +house .*house\.md [0-9a-f]{12}$/m);
+    expect(result.stdout).toMatch(/^probe: +ok in \d+ ms$/m);
+    expect(result.stdout + result.stderr).not.toContain(SECRET_KEY);
+    expect(server.requests).toHaveLength(1);
+    const bad = await runCli(["status", "--probe"], { env: env({ OPENAI_BASE_URL: "http://127.0.0.1:1/v1" }) });
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toMatch(/^probe: +failed after \d+ ms: cannot reach the model server at http:\/\/127\.0\.0\.1:1\/v1/m);
+  });
+
+  it("reads .env from the user's config folder too", async () => {
+    const config = tempDir();
+    const dir = path.join(config, "newsdesk");
+    await import("node:fs").then((fs) => fs.mkdirSync(dir));
+    writeFileSync(path.join(dir, ".env"), `OPENAI_BASE_URL=${server.url}\nNEWSDESK_MODEL=from-config\n`);
+    const result = await runCli(["summarize", "samples/putin-beijing.txt", "--jsonl", "--no-cache", "-q"], {
+      env: { XDG_CONFIG_HOME: config, XDG_CACHE_HOME: tempDir() },
+      cwd: tempDir(),
+    });
+    expect(result.stderr).toMatch(/samples\/putin-beijing.txt/); // the path is relative to the other cwd: skipped
+    const ok = await runCli(["summarize", path.join(ROOT, "samples/putin-beijing.txt"), "--jsonl", "--no-cache", "-q"], {
+      env: { XDG_CONFIG_HOME: config, XDG_CACHE_HOME: tempDir() },
+      cwd: tempDir(),
+    });
+    expect(ok.code).toBe(0);
+    expect(server.requests.at(-1)!.model).toBe("from-config");
+  });
+
+  it("cache path, list (one line per article), show, stats per article, prune and clear give space back", async () => {
+    const cache = path.join(tempDir(), "c.sqlite");
+    const dir = tempDir();
+    writeArticleFiles(dir, 3);
+    expect((await runCli(["run", dir, "--jsonl", "--cache", cache, "-q"], { env: env() })).code).toBe(0);
+    expect((await runCli(["cache", "path", "--cache", cache])).stdout.trim()).toBe(cache);
+    const list = await runCli(["cache", "list", "--cache", cache, "--json"]);
+    const articles = JSON.parse(list.stdout);
+    expect(articles).toHaveLength(3);
+    expect(articles[0]).toMatchObject({ tasks: ["digest", "translate"], langs: ["de", "en"] });
+    const text = await runCli(["cache", "list", "--cache", cache]);
+    expect(text.stdout.trim().split("\n")).toHaveLength(3);
+    const shown = JSON.parse((await runCli(["cache", "show", articles[0].id.slice(0, 20), "--cache", cache])).stdout);
+    expect(shown.id).toBe(articles[0].id);
+    expect(shown.entries.some((e: { task: string }) => e.task === "translate")).toBe(true);
+    const stats = await runCli(["cache", "stats", "--cache", cache]);
+    expect(stats.stdout).toMatch(/^3 articles, \d+ entries \(digest \d+, translate 3\)/m);
+    const missing = await runCli(["cache", "show", "no-such-article", "--cache", cache]);
+    expect(missing.code).toBe(2);
+    const cleared = await runCli(["cache", "clear", "--cache", cache]);
+    expect(cleared.stdout).toMatch(/^removed \d+ entries/);
+    expect(JSON.parse((await runCli(["cache", "list", "--cache", cache, "--json"])).stdout)).toEqual([]);
+  });
+});

@@ -99,6 +99,8 @@ function paragraphRequest(pipeline: Pipeline, article: Article, target: string, 
   return {
     task: "translate",
     label: `retranslate ${target} paragraph ${index + 1}`,
+    article: { id: article.id, title: article.title },
+    langs: [target],
     key: cacheKey({
       task: "retranslate-paragraph",
       code: 1,
