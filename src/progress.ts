@@ -1,7 +1,8 @@
 // Batch progress on stderr: a bar on a terminal (cli-progress), plain periodic lines in a pipe or
 // CI, nothing with --quiet. stdout is never touched. While input still streams the total is
 // unknown: the bar shows done/read-so-far ("+" until the input is exhausted).
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgress from "cli-progress";
 
 export type ProgressMode = "bar" | "lines" | "none";
 
@@ -61,7 +62,9 @@ export function createProgress(options: ProgressOptions): Progress {
   if (options.mode === "none") return { read() {}, inputDone() {}, finished() {}, log() {}, stop() {} };
 
   if (options.mode === "bar") {
-    const bar = new cliProgress.SingleBar(
+    // Loaded only for a bar on a terminal.
+    const { SingleBar, Presets } = createRequire(import.meta.url)("cli-progress") as typeof cliProgress;
+    const bar = new SingleBar(
       {
         stream: stream as NodeJS.WritableStream,
         format: "{bar} {finished}/{total} articles | {failed} failed | {rate}/s | ETA {etaText}",
@@ -69,7 +72,7 @@ export function createProgress(options: ProgressOptions): Progress {
         clearOnComplete: false,
         fps: 5,
       },
-      cliProgress.Presets.shades_classic,
+      Presets.shades_classic,
     );
     let stopped = false;
     bar.start(1, 0, { finished: 0, total: "0+", failed: 0, rate: "0", etaText: "?" });
