@@ -1,6 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // `import ... from "newsdesk"` in a test means the source: the package's exports point at the
+  // compiled dist/, which may be missing or stale in a checkout (test/package.test.ts tests that).
+  resolve: { alias: [{ find: /^newsdesk$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) }] },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,

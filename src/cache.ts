@@ -1,11 +1,15 @@
 // Results of finished tasks in one SQLite file (WAL, busy timeout), so a rerun, a resumed batch
 // or a second process never pays twice for the same work.
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { CacheError } from "./errors.ts";
 import os from "node:os";
 import path from "node:path";
+
+// The native module is loaded when a cache is opened, not when a command that needs none starts.
+const sqlite = () => createRequire(import.meta.url)("better-sqlite3") as typeof Database;
 
 export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
@@ -109,7 +113,7 @@ export class Cache {
       }
     }
     try {
-      this.db = new Database(file, { readonly: !!options.readonly, fileMustExist: !!options.readonly });
+      this.db = new (sqlite())(file, { readonly: !!options.readonly, fileMustExist: !!options.readonly });
       if (!options.readonly) {
         this.db.pragma("busy_timeout = 10000");
         this.openForWriting();
@@ -148,7 +152,7 @@ export class Cache {
       const code = (error as { code?: string }).code ?? "";
       if (!code.startsWith("SQLITE_READONLY")) throw error;
       this.db.close();
-      this.db = new Database(this.file, { readonly: true });
+      this.db = new (sqlite())(this.file, { readonly: true });
       this.failedWrite(error);
     }
   }

@@ -1,17 +1,8 @@
 // The one place that talks to the openai client: structured output with a fallback for servers
 // that lack json_schema, zod validation, a repair retry that tells the model what was wrong,
 // and the usage of every call.
-import OpenAI, {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  AuthenticationError,
-  BadRequestError,
-  NotFoundError,
-  PermissionDeniedError,
-  RateLimitError,
-} from "openai";
+import { createRequire } from "node:module";
+import type OpenAI from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
 import type { z } from "zod";
 import type { Message } from "./prompts.ts";
@@ -19,6 +10,11 @@ import { emptyUsage, type Usage } from "./types.ts";
 import { InvalidAnswerError, ProviderError, QuotaExceededError, RefusalError, TruncatedError, withUsage } from "./errors.ts";
 import { containsSecret, registerSecret } from "./secrets.ts";
 import { retryAfterMs } from "./scheduler.ts";
+
+// The openai client (~45 ms to load) is loaded when the first call needs it, so `--help` and a
+// fully cached run never load it. One copy (require) serves the client and its error classes.
+let sdkModule: typeof import("openai") | undefined;
+const sdk = () => (sdkModule ??= createRequire(import.meta.url)("openai") as typeof import("openai"));
 
 /**
  * Runs one model call under a batch's limiter (concurrency, pacing, transport retries).
@@ -57,7 +53,7 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
   registerSecret(options.apiKey);
   const apiKey = options.apiKey?.trim();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const openai = new OpenAI({
+  const create = () => new (sdk().OpenAI)({
     // Local servers take any key, but the client refuses to start without one.
     apiKey: apiKey || "not-needed",
     baseURL: options.baseURL?.trim() || undefined,
@@ -65,8 +61,9 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     timeout: timeoutMs,
     ...(options.onResponseHeaders ? { fetch: observingFetch(options.onResponseHeaders) } : {}),
   });
+  let openai: OpenAI | undefined;
   const server = options.baseURL?.trim() || "https://api.openai.com/v1";
-  return { openai, mode: options.mode ?? "json_schema", server, timeoutMs, answered: false };
+  return { get openai() { return (openai ??= create()); }, mode: options.mode ?? "json_schema", server, timeoutMs, answered: false };
 }
 
 function observingFetch(onHeaders: (headers: Headers) => void): typeof fetch {
@@ -225,7 +222,7 @@ async function complete(client: ModelClient, request: StructuredRequest<z.ZodTyp
       // A server that does not know json_schema (or json_object) answers 400: step down one mode.
       // Calls in flight at once may all see the 400: only the first steps the shared mode down.
       const cause = error instanceof ProviderError ? error.cause : error;
-      if (cause instanceof BadRequestError && mode !== "text" && /response_format|json_schema|json_object/i.test(cause.message)) {
+      if (cause instanceof sdk().BadRequestError && mode !== "text" && /response_format|json_schema|json_object/i.test(cause.message)) {
         if (client.mode === mode) client.mode = mode === "json_schema" ? "json_object" : "text";
         continue;
       }
@@ -298,6 +295,7 @@ function firstLine(text: string): string {
 
 /** Classifies whatever the openai client threw; the only place that knows its error classes. */
 export function providerError(error: unknown, client: ModelClient, model: string): ProviderError {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AuthenticationError, NotFoundError, PermissionDeniedError, RateLimitError } = sdk();
   if (error instanceof ProviderError) return error;
   const where = client.server;
   const urlHint = client.server.startsWith("https://api.openai.com") ? "" : " (OPENAI_BASE_URL)";

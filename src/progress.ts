@@ -1,7 +1,8 @@
 // Batch progress on stderr: a bar on a terminal (cli-progress), plain periodic lines in a pipe or
 // CI, nothing with --quiet. stdout is never touched. While input still streams the total is
 // unknown: the bar shows done/read-so-far ("+" until the input is exhausted).
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgress from "cli-progress";
 
 export type ProgressMode = "bar" | "lines" | "none";
 
@@ -64,9 +65,11 @@ export function createProgress(options: ProgressOptions): Progress {
 
   const status = () => (options.status ? ` | ${options.status()}` : "");
   if (options.mode === "bar") {
+    // Loaded only for a bar on a terminal.
+    const { SingleBar, Presets } = createRequire(import.meta.url)("cli-progress") as typeof cliProgress;
     // The text beside the bar takes ~60 columns (more with the status): the bar gets what is left.
     const columns = (stream as NodeJS.WriteStream).columns ?? 80;
-    const bar = new cliProgress.SingleBar(
+    const bar = new SingleBar(
       {
         stream: stream as NodeJS.WritableStream,
         format: "{bar} {finished}/{total} articles | {failed} failed | {rate}/s | ETA {etaText}{status}",
@@ -76,7 +79,7 @@ export function createProgress(options: ProgressOptions): Progress {
         clearOnComplete: false,
         fps: 5,
       },
-      cliProgress.Presets.shades_classic,
+      Presets.shades_classic,
     );
     let stopped = false;
     bar.start(1, 0, { finished: 0, total: "0+", failed: 0, rate: "0", etaText: "?", status: "" });

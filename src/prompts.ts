@@ -4,7 +4,10 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
+// yaml (~30 ms to load) is loaded when front matter is first read, not by `--help`.
+let yaml: typeof import("yaml") | undefined;
+const parseYaml = (text: string): unknown => (yaml ??= createRequire(import.meta.url)("yaml") as typeof import("yaml")).parse(text);
 import { renderTemplate, templateVariables, TemplateError } from "./template.ts";
 
 export type Role = "system" | "user" | "assistant";

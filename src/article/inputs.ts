@@ -3,7 +3,6 @@ import { createReadStream, readFileSync, statSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { Readable } from "node:stream";
-import { glob } from "tinyglobby";
 import type { Article } from "../types.ts";
 import { decodeText } from "./decode.ts";
 import { loadDebris } from "./debris.ts";
@@ -137,6 +136,7 @@ async function* readDirectory(dir: string, ctx: Context): AsyncGenerator<ReadIte
 async function* readGlob(pattern: string, ctx: Context): AsyncGenerator<ReadItem> {
   let matches: string[];
   try {
+    const { glob } = await import("tinyglobby"); // only for glob patterns
     matches = await glob([pattern], {
       onlyFiles: true,
       dot: false,
