@@ -239,19 +239,19 @@ function articleFile(a: Composed, i: number): string {
 
 async function main() {
   const { readArticles } = await import("../src/article/index.ts");
-  const { runBatch } = await import("../src/batch.ts");
-  const { Cache } = await import("../src/cache.ts");
-  const { createModelClient } = await import("../src/model.ts");
-  const { createPipeline } = await import("../src/pipeline.ts");
-  const { createScheduler } = await import("../src/scheduler.ts");
-  const { loadPromptSet } = await import("../src/prompts.ts");
-  const { defaultGlossaryPath, loadGlossary, glossaryFor } = await import("../src/glossary.ts");
-  const { countTokens } = await import("../src/tokens.ts").catch(() => ({ countTokens: null as null | ((s: string) => number) }));
+  const { runBatch } = await import("../src/run/batch.ts");
+  const { Cache } = await import("../src/core/cache.ts");
+  const { createModelClient } = await import("../src/model/openai.ts");
+  const { createPipeline } = await import("../src/run/pipeline.ts");
+  const { createScheduler } = await import("../src/model/scheduler.ts");
+  const { loadPromptSet } = await import("../src/core/prompts.ts");
+  const { defaultGlossaryPath, loadGlossary, glossaryFor } = await import("../src/core/glossary.ts");
+  const { countTokens } = await import("../src/core/tokens.ts").catch(() => ({ countTokens: null as null | ((s: string) => number) }));
   const checks = await import("../src/checks/index.ts");
   const { strictNumbers, lenientNumbers } = await import("../src/checks/numbers.ts");
   const { missingNames, nameFormProblems } = await import("../src/checks/names.ts");
   const { completenessFindings } = await import("../src/checks/completeness.ts");
-  const { detectLanguage } = await import("../src/language.ts");
+  const { detectLanguage } = await import("../src/core/language.ts");
 
   const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
   const N = env("BENCH_CPU_ARTICLES", 300);

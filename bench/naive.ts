@@ -2,7 +2,7 @@
 // Promise.all over the articles under a p-limit, one call per task and language, no validation.
 import OpenAI from "openai";
 import pLimit from "p-limit";
-import type { Article } from "../src/types.ts";
+import type { Article } from "../src/core/types.ts";
 
 export interface NaiveResult { calls: number; promptTokens: number; failedArticles: number; wallMs: number }
 

@@ -1,8 +1,8 @@
 // npm run bench:startup: how long `newsdesk --help` and a fully cached one-article `run` take,
 // as ratios to `node -e ''` measured in the same run (median of BENCH_STARTUP_RUNS, default 15;
 // the commands take turns, so drift on the machine hits them alike).
-//   after:  bin/newsdesk.js running dist/cli.js with plain node (run `npm run build` first);
-//   tsx:    the same bin with NEWSDESK_TSX=1: src/cli.ts through tsx (a dev checkout's fallback);
+//   after:  bin/newsdesk.js running dist/cli/bin.js with plain node (run `npm run build` first);
+//   tsx:    the same bin with NEWSDESK_TSX=1: src/cli/bin.ts through tsx (a dev checkout's fallback);
 //   before: BENCH_STARTUP_BEFORE=DIR adds a checkout of an older commit (its own bin/newsdesk.js,
 //           with a node_modules), e.g. the one before the package shipped compiled JavaScript.
 // Every command is started as `npx newsdesk` starts it: the executable itself, so its shebang's
@@ -23,7 +23,7 @@ const SAMPLE = path.join(ROOT, "samples/putin-beijing.txt");
 const newestSrc = Math.max(...readdirSync(path.join(ROOT, "src"), { recursive: true, withFileTypes: true })
   .filter((e) => e.isFile())
   .map((e) => statSync(path.join(e.parentPath, e.name)).mtimeMs));
-if (!existsSync(path.join(ROOT, "dist/cli.js")) || statSync(path.join(ROOT, "dist/cli.js")).mtimeMs < newestSrc) {
+if (!existsSync(path.join(ROOT, "dist/cli/bin.js")) || statSync(path.join(ROOT, "dist/cli/bin.js")).mtimeMs < newestSrc) {
   console.error("bench:startup: dist/ is missing or older than src/: run `npm run build` first");
   process.exit(2);
 }

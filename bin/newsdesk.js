@@ -1,14 +1,14 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
-// Runs the compiled CLI (dist/cli.js) with plain node: what the installed package ships, and
+// Runs the compiled CLI (dist/cli/bin.js) with plain node: what the installed package ships, and
 // what `npm ci` builds in a clone (the `prepare` script runs `npm run build`).
 // A dev checkout whose dist/ is missing or older than src/ (an edit, a pull, a branch switch) runs
-// src/cli.ts through tsx instead (a devDependency), so it never runs stale code; NEWSDESK_TSX=1
+// src/cli/bin.ts through tsx instead (a devDependency), so it never runs stale code; NEWSDESK_TSX=1
 // forces that path. `npm run build` makes the fast path current again.
 // The small young generation (shebang flag): a batch makes many short-lived strings, and V8's
 // default lets ~60 MB of them pile up before collecting (peak RSS of 10,000 articles ~280 -> ~220 MB).
 import { readdirSync, statSync } from "node:fs";
 
-const dist = new URL("../dist/cli.js", import.meta.url);
+const dist = new URL("../dist/cli/bin.js", import.meta.url);
 const src = new URL("../src/", import.meta.url);
 
 /** Newest modification time (ms) of the files under a folder; 0 if it does not exist (the installed package). */
@@ -50,5 +50,5 @@ if (distIsCurrent()) {
     process.exit(2);
   }
   register();
-  await import(new URL("cli.ts", src).href);
+  await import(new URL("cli/bin.ts", src).href);
 }

@@ -6,12 +6,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkTranslation, type Finding } from "../src/checks/index.ts";
-import { detectLanguage } from "../src/language.ts";
-import { defaultGlossaryPath, glossaryFor, loadGlossary } from "../src/glossary.ts";
-import { processArticle } from "../src/pipeline.ts";
-import { createModelClient } from "../src/model.ts";
+import { detectLanguage } from "../src/core/language.ts";
+import { defaultGlossaryPath, glossaryFor, loadGlossary } from "../src/core/glossary.ts";
+import { processArticle } from "../src/run/pipeline.ts";
+import { createModelClient } from "../src/model/openai.ts";
 import { articleId } from "../src/article/index.ts";
-import type { Article } from "../src/types.ts";
+import type { Article } from "../src/core/types.ts";
 import { startOpenAIServer } from "../test/support/openai-server.ts";
 import { describeRequest, fakeModel, translationReply } from "../test/support/fake-model.ts";
 

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readArticles, type ReadItem, type ReadOptions } from "../src/article/index.ts";
-import type { Article } from "../src/types.ts";
+import type { Article } from "../src/core/types.ts";
 
 const GERMAN = [
   "Die Gemeinde Küssnacht hat am Montag beschlossen, die alte Turnhalle im Dorfzentrum zu sanieren.",

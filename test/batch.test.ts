@@ -9,8 +9,8 @@ import { articlesJsonl, articleText, generateArticle, seededRandom, writeArticle
 import { runCli } from "./support/cli.ts";
 import { SECRET_KEY, tempDir, testPipeline } from "./support/setup.ts";
 import { readArticles } from "../src/article/index.ts";
-import { runBatch } from "../src/batch.ts";
-import { createScheduler } from "../src/scheduler.ts";
+import { runBatch } from "../src/run/batch.ts";
+import { createScheduler } from "../src/model/scheduler.ts";
 
 let server: TestServer;
 let handler: (body: Parameters<typeof fakeModel>[0], i: number) => Reply = fakeModel;

@@ -7,8 +7,8 @@ import type { Handler } from "./support/openai-server.ts";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { describeRequest, digestReply, fakeModel, translationReply } from "./support/fake-model.ts";
 import { ROOT, registerSeedTranslation, seedArticle, testPipeline } from "./support/setup.ts";
-import { processArticle } from "../src/pipeline.ts";
-import { InvalidAnswerError } from "../src/errors.ts";
+import { processArticle } from "../src/run/pipeline.ts";
+import { InvalidAnswerError } from "../src/core/errors.ts";
 
 const GOOD_DE: { title: string; paragraphs: string[] } = JSON.parse(readFileSync(path.join(ROOT, "test/fixtures/putin-beijing.de.json"), "utf8"));
 registerSeedTranslation();

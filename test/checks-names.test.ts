@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { missingNames, nameFormProblems } from "../src/checks/names.ts";
-import { containsTerm, letterCount, termPattern } from "../src/checks/text.ts";
+import { containsTerm, letterCount, termPattern } from "../src/core/text.ts";
 
 // Pins what the name checks and text helpers did before they were made faster (tables built once,
 // a backward scan for sentence starts, a literal pre-test in containsTerm, letterCount without an

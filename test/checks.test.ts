@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { applyHouseStyle, checkDigest, checkTranslation, LIMITS, type Finding } from "../src/checks/index.ts";
-import { defaultGlossaryPath, loadGlossary } from "../src/glossary.ts";
+import { defaultGlossaryPath, loadGlossary } from "../src/core/glossary.ts";
 
 // The seed article (English) and a faithful human German translation of it.
 const seedLines = readFileSync(new URL("../samples/putin-beijing.txt", import.meta.url), "utf8")

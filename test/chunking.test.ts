@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chunkParagraphs, joinChunks, splitSentences, translationBudget } from "../src/chunking.ts";
-import { countTokens } from "../src/tokens.ts";
+import { chunkParagraphs, joinChunks, splitSentences, translationBudget } from "../src/tasks/chunking.ts";
+import { countTokens } from "../src/core/tokens.ts";
 
 // A deterministic article of ~20,000 words in paragraphs of varied length.
 function article(words: number): string[] {

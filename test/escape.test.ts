@@ -6,7 +6,7 @@ import {
   escapeMarkdownLineStart,
   markdownUrl,
   safeHttpUrl,
-} from "../src/escape.ts";
+} from "../src/render/escape.ts";
 
 describe("escapeHtml", () => {
   it("escapes the five special characters", () => {

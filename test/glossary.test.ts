@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultGlossaryPath, glossaryFor, glossaryPromptText, loadGlossary } from "../src/glossary.ts";
+import { defaultGlossaryPath, glossaryFor, glossaryPromptText, loadGlossary } from "../src/core/glossary.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "newsdesk-glossary-"));
 function file(name: string, text: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectLanguage, languageName } from "../src/language.ts";
+import { detectLanguage, languageName } from "../src/core/language.ts";
 
 // Short wire paragraphs in the four languages of a Swiss desk (written for this test).
 const TEXTS: Record<string, string> = {

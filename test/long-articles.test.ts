@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { testPipeline } from "./support/setup.ts";
-import { processArticle } from "../src/pipeline.ts";
+import { processArticle } from "../src/run/pipeline.ts";
 import { articleId } from "../src/article/index.ts";
-import { planBatch } from "../src/plan.ts";
-import type { Article } from "../src/types.ts";
+import { planBatch } from "../src/run/plan.ts";
+import type { Article } from "../src/core/types.ts";
 
 const server = useOpenAIServer();
 

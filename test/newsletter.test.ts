@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseHTML } from "linkedom";
 import { afterAll, describe, expect, it } from "vitest";
-import { defaultLayoutPath, loadLayout, renderNewsletter, type NewsletterItem } from "../src/newsletter/index.ts";
-import { TemplateError } from "../src/template.ts";
+import { defaultLayoutPath, loadLayout, renderNewsletter, type NewsletterItem } from "../src/render/newsletter/index.ts";
+import { TemplateError } from "../src/core/template.ts";
 
 const HOSTILE = `<script>alert(1)</script> & "Co"`;
 const HOSTILE_TEASER = `<img src=x onerror=alert(1)><style>body{}</style><link rel=stylesheet href=x> 'quoted'`;

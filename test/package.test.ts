@@ -84,11 +84,11 @@ describe("the packed package", () => {
   it("ships compiled JavaScript with declarations, its data files, prompts, templates and glossary; no sources or tests", () => {
     for (const file of [
       "bin/newsdesk.js",
-      "dist/cli.js",
+      "dist/cli/bin.js",
       "dist/index.js",
       "dist/index.d.ts",
-      "dist/pipeline.d.ts",
-      "dist/prices.json",
+      "dist/run/pipeline.d.ts",
+      "dist/run/prices.json",
       "dist/checks/names.json",
       "dist/checks/spelling.json",
       "dist/article/debris.txt",

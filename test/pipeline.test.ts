@@ -4,9 +4,9 @@ import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { describeRequest, digestReply, fakeModel, translationReply } from "./support/fake-model.ts";
 import { ROOT, SECRET_KEY, promptsCopy, registerSeedTranslation, seedArticle, tempDir, testPipeline } from "./support/setup.ts";
-import { processArticle } from "../src/pipeline.ts";
-import { defaultGlossaryPath, loadGlossary } from "../src/glossary.ts";
-import { InvalidAnswerError, RefusalError, TruncatedError, usageOf } from "../src/errors.ts";
+import { processArticle } from "../src/run/pipeline.ts";
+import { defaultGlossaryPath, loadGlossary } from "../src/core/glossary.ts";
+import { InvalidAnswerError, RefusalError, TruncatedError, usageOf } from "../src/core/errors.ts";
 
 registerSeedTranslation();
 const server = useOpenAIServer();

@@ -11,8 +11,8 @@ import { describeRequest, fakeModel, fakeTranslation, translationReply } from ".
 import { generateArticle } from "./support/articles.ts";
 import { tempDir, testPipeline } from "./support/setup.ts";
 import { readArticles } from "../src/article/index.ts";
-import { runBatch } from "../src/batch.ts";
-import type { ArticleResult } from "../src/types.ts";
+import { runBatch } from "../src/run/batch.ts";
+import type { ArticleResult } from "../src/core/types.ts";
 
 /** Hard-wraps a paragraph at `width` characters. */
 function wrap(text: string, width: number): string[] {

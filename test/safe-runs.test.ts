@@ -10,10 +10,10 @@ import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { articlesJsonl, writeArticleFiles } from "./support/articles.ts";
 import { runCli } from "./support/cli.ts";
 import { ROOT, SECRET_KEY, tempDir, testPipeline } from "./support/setup.ts";
-import { createScheduler } from "../src/scheduler.ts";
-import { runBatch } from "../src/batch.ts";
+import { createScheduler } from "../src/model/scheduler.ts";
+import { runBatch } from "../src/run/batch.ts";
 import { readArticles } from "../src/article/index.ts";
-import { redactSecrets } from "../src/secrets.ts";
+import { redactSecrets } from "../src/core/secrets.ts";
 
 let server: TestServer;
 let handler: (body: Parameters<typeof fakeModel>[0], i: number) => Reply | Promise<Reply> = fakeModel;

@@ -6,8 +6,8 @@ import { fakeModel } from "./support/fake-model.ts";
 import { seededRandom, writeArticleFiles } from "./support/articles.ts";
 import { tempDir, testPipeline } from "./support/setup.ts";
 import { readArticles } from "../src/article/index.ts";
-import { runBatch } from "../src/batch.ts";
-import { createScheduler, parseDuration, retryAfterMs, type SchedulerOptions } from "../src/scheduler.ts";
+import { runBatch } from "../src/run/batch.ts";
+import { createScheduler, parseDuration, retryAfterMs, type SchedulerOptions } from "../src/model/scheduler.ts";
 
 let server: TestServer | null = null;
 afterEach(async () => {

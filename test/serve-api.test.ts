@@ -9,9 +9,9 @@ import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { tempDir, testPipeline } from "./support/setup.ts";
 import { startReviewServer, type ReviewServer } from "../src/serve/index.ts";
-import { processArticle } from "../src/pipeline.ts";
-import { writeResultFiles } from "../src/output/files.ts";
-import { Cache } from "../src/cache.ts";
+import { processArticle } from "../src/run/pipeline.ts";
+import { writeResultFiles } from "../src/render/files.ts";
+import { Cache } from "../src/core/cache.ts";
 import { fixtureArticles, makeResults, modelWithWarning, XSS } from "./serve-fixtures.ts";
 
 const model = useOpenAIServer({ handler: modelWithWarning });

@@ -8,7 +8,7 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { ROOT, tempDir, testPipeline } from "./support/setup.ts";
-import { Cache } from "../src/cache.ts";
+import { Cache } from "../src/core/cache.ts";
 import { startReviewServer, type ReviewServer } from "../src/serve/index.ts";
 import { makeResults, modelWithWarning, XSS } from "./serve-fixtures.ts";
 

@@ -3,9 +3,9 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArticle } from "../src/article/index.ts";
-import { processArticle } from "../src/pipeline.ts";
-import { writeResultFiles } from "../src/output/files.ts";
-import type { Article } from "../src/types.ts";
+import { processArticle } from "../src/run/pipeline.ts";
+import { writeResultFiles } from "../src/render/files.ts";
+import type { Article } from "../src/core/types.ts";
 import { generateArticle, type GeneratedArticle } from "./support/articles.ts";
 import { describeRequest, fakeModel, fakeTranslation, registerTranslation, translationReply } from "./support/fake-model.ts";
 import type { ChatRequestBody, Reply } from "./support/openai-server.ts";

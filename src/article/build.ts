@@ -1,6 +1,6 @@
 // Draft fields -> Article: language, id, url, and the checks that refuse non-articles.
-import { baseLanguage, detectLanguage } from "../language.ts";
-import type { Article } from "../types.ts";
+import { baseLanguage, detectLanguage } from "../core/language.ts";
+import type { Article } from "../core/types.ts";
 import { InputError } from "./errors.ts";
 import { articleId, sanitiseId } from "./id.ts";
 import { tidy } from "./clean.ts";

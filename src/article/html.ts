@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 import type { Readability as ReadabilityClass } from "@mozilla/readability";
 import type { parseHTML as ParseHTML } from "linkedom";
-import type { Article } from "../types.ts";
+import type { Article } from "../core/types.ts";
 import { buildArticle, refusal } from "./build.ts";
 import { cleanParagraphs, tidy } from "./clean.ts";
 import { normaliseDate, parseDate } from "./dates.ts";

@@ -3,7 +3,7 @@ import { createReadStream, readFileSync, statSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { Readable } from "node:stream";
-import type { Article } from "../types.ts";
+import type { Article } from "../core/types.ts";
 import { decodeText } from "./decode.ts";
 import { loadDebris } from "./debris.ts";
 import { InputError, formatSize, fsProblem, tooBigProblem } from "./errors.ts";

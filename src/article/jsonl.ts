@@ -1,6 +1,6 @@
 // JSONL feeds: one article object per line, read line by line so a huge feed streams.
 import { createInterface } from "node:readline";
-import type { Article } from "../types.ts";
+import type { Article } from "../core/types.ts";
 import { buildArticle, type BuildOptions } from "./build.ts";
 import { cleanParagraphs } from "./clean.ts";
 import { creditLine } from "./credit.ts";

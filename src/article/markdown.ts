@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 // yaml (~30 ms to load) is loaded when front matter is first read, not by `--help`.
 let yaml: typeof import("yaml") | undefined;
 const parseYaml = (text: string): unknown => (yaml ??= createRequire(import.meta.url)("yaml") as typeof import("yaml")).parse(text);
-import type { Article } from "../types.ts";
+import type { Article } from "../core/types.ts";
 import { buildArticle } from "./build.ts";
 import { cleanParagraphs } from "./clean.ts";
 import { normaliseDate } from "./dates.ts";

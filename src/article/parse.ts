@@ -1,6 +1,6 @@
 // One document's text -> Article, by format; and how a format is told from a name or content.
 import { extname } from "node:path";
-import type { Article } from "../types.ts";
+import type { Article } from "../core/types.ts";
 import { loadDebris } from "./debris.ts";
 import { InputError } from "./errors.ts";
 import { articleFromRecordWith } from "./jsonl.ts";

@@ -1,5 +1,5 @@
 // Plain-text wire copy: headline line, date line(s), debris, paragraphs, credit line.
-import type { Article } from "../types.ts";
+import type { Article } from "../core/types.ts";
 import { buildArticle, type BuildOptions } from "./build.ts";
 import { cleanParagraphs, tidy } from "./clean.ts";
 import { creditLine, isPhotoCredit } from "./credit.ts";

@@ -1,6 +1,6 @@
 // Paragraph count, empty and untranslated paragraphs, commentary around the translation.
 import type { Finding } from "./types.ts";
-import { excerpt } from "./text.ts";
+import { excerpt } from "../core/text.ts";
 
 const hard = (message: string): Finding => ({ check: "completeness", severity: "hard", message });
 const soft = (message: string): Finding => ({ check: "completeness", severity: "soft", message });

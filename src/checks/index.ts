@@ -1,17 +1,17 @@
 // Checks on model answers: what a schema cannot say. Hard findings mean the answer is unusable
 // (wrong language, paragraphs lost or echoed, commentary around the text); soft findings are
 // warnings for an editor (numbers, names, lengths, house style, glossary).
-import { baseLanguage, detectLanguage, languageName } from "../language.ts";
-import { glossaryFor, type GlossaryEntry } from "../glossary.ts";
+import { baseLanguage, detectLanguage, languageName } from "../core/language.ts";
+import { glossaryFor, type GlossaryEntry } from "../core/glossary.ts";
 import { completenessFindings } from "./completeness.ts";
 import { lenientNumbers, strictNumbers } from "./numbers.ts";
 import { missingNames, nameFormProblems } from "./names.ts";
 import { applyHouseStyle, leftoverStyle, spellingProblems } from "./style.ts";
-import { containsTerm, excerpt, letterCount, termPattern, words } from "./text.ts";
+import { containsTerm, excerpt, letterCount, termPattern, words } from "../core/text.ts";
 import type { DigestCheckInput, Finding, SourceText, TranslationCheckInput } from "./types.ts";
 
 export type { Severity, Finding, TranslationCheckInput, DigestCheckInput, SourceText } from "./types.ts";
-export type { GlossaryEntry } from "../glossary.ts";
+export type { GlossaryEntry } from "../core/glossary.ts";
 export { applyHouseStyle } from "./style.ts";
 export { strictNumbers, lenientNumbers } from "./numbers.ts";
 

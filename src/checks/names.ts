@@ -1,7 +1,7 @@
 // Person and place names: which the source mentions, whether a translation keeps them, and whether
 // a text uses the desk's form of each (data in names.json).
 import { readFileSync } from "node:fs";
-import { containsTerm, escapeRegExp, termPattern } from "./text.ts";
+import { containsTerm, escapeRegExp, termPattern } from "../core/text.ts";
 
 interface NameEntry {
   /** Forms per language; "all" holds forms right in every language. */

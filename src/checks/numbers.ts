@@ -4,7 +4,7 @@
 // strictNumbers: the numbers a text clearly states (what must survive a translation).
 // lenientNumbers: every value a text could be read as (what a translation may have written).
 
-import { letterAt } from "./text.ts";
+import { letterAt } from "../core/text.ts";
 
 export interface NumberMention {
   /** Canonical value: "1000", "3.5", "13:01". */

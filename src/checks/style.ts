@@ -1,6 +1,6 @@
 // House style: the deterministic fixes (applyHouseStyle) and what is left to report.
 import { readFileSync } from "node:fs";
-import { base } from "./text.ts";
+import { base } from "../core/text.ts";
 
 type QuoteStyle = "ch" | "de" | null;
 

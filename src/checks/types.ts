@@ -1,5 +1,5 @@
 // Shapes shared by the checks; re-exported from ./index.ts.
-import type { GlossaryEntry } from "../glossary.ts";
+import type { GlossaryEntry } from "../core/glossary.ts";
 
 export type Severity = "hard" | "soft";
 

@@ -2,20 +2,20 @@
 // cache, limiter and prompts. Both give proposals: nothing is written to the result file until
 // the editor saves.
 import { fileURLToPath } from "node:url";
-import type { Article, ArticleResult, Usage } from "../types.ts";
-import type { Pipeline } from "../pipeline.ts";
-import { loadPrompt, renderPrompt, type Prompt } from "../prompts.ts";
-import { articleBlock } from "../article-prompt.ts";
-import { cacheKey, type Cache } from "../cache.ts";
-import { jsonSchemaOf } from "../model.ts";
-import { ARTICLE_TASKS, articleTasksSchema, TranslationAnswer, TranslationSchema, type Translation } from "../schemas.ts";
-import { glossaryFor, glossaryPromptText } from "../glossary.ts";
-import { styleRules, targetFor } from "../styles.ts";
-import { languageName } from "../language.ts";
+import type { Article, ArticleResult, Usage } from "../core/types.ts";
+import type { Pipeline } from "../run/pipeline.ts";
+import { loadPrompt, renderPrompt, type Prompt } from "../core/prompts.ts";
+import { articleBlock } from "../tasks/article-block.ts";
+import { cacheKey, type Cache } from "../core/cache.ts";
+import { jsonSchemaOf } from "../model/openai.ts";
+import { ARTICLE_TASKS, articleTasksSchema, TranslationAnswer, TranslationSchema, type Translation } from "../tasks/schemas.ts";
+import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
+import { styleRules, targetFor } from "../core/styles.ts";
+import { languageName } from "../core/language.ts";
 import { applyHouseStyle, checkTranslation } from "../checks/index.ts";
-import { runTask, type TaskOutcome } from "../run-task.ts";
-import type { TaskRequest } from "../tasks.ts";
-import { digestArticle } from "../digest.ts";
+import { runTask, type TaskOutcome } from "../tasks/run-task.ts";
+import type { TaskRequest } from "../tasks/request.ts";
+import { digestArticle } from "../tasks/digest.ts";
 import { sourceKey } from "./review.ts";
 
 const PROMPTS_DIR = fileURLToPath(new URL("./prompts/", import.meta.url));

@@ -1,7 +1,7 @@
 // The newsletter section of the approved articles, through the project's renderNewsletter (which
 // escapes every piece of text), optionally closed by the "AI-assisted, reviewed by …" line.
-import { cleanText, escapeHtml, escapeMarkdown } from "../escape.ts";
-import { renderNewsletter, type NewsletterItem } from "../newsletter/index.ts";
+import { cleanText, escapeHtml, escapeMarkdown } from "../render/escape.ts";
+import { renderNewsletter, type NewsletterItem } from "../render/newsletter/index.ts";
 import type { ReviewedResult } from "./review.ts";
 
 export interface ExportOptions {

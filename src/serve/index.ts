@@ -1,14 +1,14 @@
 // The review desk (`newsdesk serve out/`): a local web page over a folder of result files where
 // an editor checks, fixes and approves before anything is published. See docs/review.md.
 import { readFileSync } from "node:fs";
-import { Cache, defaultCachePath } from "../cache.ts";
-import { modelConfig, DEFAULT_MODEL } from "../config.ts";
-import { ConfigError } from "../errors.ts";
-import { createModelClient } from "../model.ts";
-import { createPipeline, type Pipeline } from "../pipeline.ts";
-import { loadPromptSet } from "../prompts.ts";
-import { defaultGlossaryPath, loadGlossary } from "../glossary.ts";
-import { loadPrices } from "../cost.ts";
+import { Cache, defaultCachePath } from "../core/cache.ts";
+import { modelConfig, DEFAULT_MODEL } from "../core/config.ts";
+import { ConfigError } from "../core/errors.ts";
+import { createModelClient } from "../model/openai.ts";
+import { createPipeline, type Pipeline } from "../run/pipeline.ts";
+import { loadPromptSet } from "../core/prompts.ts";
+import { defaultGlossaryPath, loadGlossary } from "../core/glossary.ts";
+import { loadPrices } from "../run/cost.ts";
 import { startReviewServer, DEFAULT_HOST, DEFAULT_PORT, type ReviewServer } from "./server.ts";
 
 export { startReviewServer, DEFAULT_HOST, DEFAULT_PORT, isLoopback, type ReviewServer, type ReviewServerOptions } from "./server.ts";

@@ -1,8 +1,8 @@
 // The review record of a result file and the pure logic around it: which fields an editor may
 // change, applying a change set, the length limits, and where each warning belongs.
 import { z } from "zod";
-import type { ArticleResult, LanguageResult } from "../types.ts";
-import { baseLanguage } from "../language.ts";
+import type { ArticleResult, LanguageResult } from "../core/types.ts";
+import { baseLanguage } from "../core/language.ts";
 
 export type ReviewStatus = "in-review" | "approved";
 /** The state an article is in on the desk; "unreviewed": no review record yet. */

@@ -7,10 +7,10 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
-import type { Pipeline } from "../pipeline.ts";
-import { ConfigError, describeError } from "../errors.ts";
-import { estimateCost, loadPrices, type PriceTable } from "../cost.ts";
-import { parsePublished } from "../newsletter/dates.ts";
+import type { Pipeline } from "../run/pipeline.ts";
+import { ConfigError, describeError } from "../core/errors.ts";
+import { estimateCost, loadPrices, type PriceTable } from "../run/cost.ts";
+import { parsePublished } from "../core/dates.ts";
 import { ResultStore, StoreError, type Loaded } from "./store.ts";
 import {
   applyReview,

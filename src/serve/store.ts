@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../output/files.ts";
-import { articleMarkdown } from "../output/markdown.ts";
+import { writeFileAtomic } from "../render/files.ts";
+import { articleMarkdown } from "../render/markdown.ts";
 import type { ReviewedResult } from "./review.ts";
 
 export const ID = /^[a-z0-9][a-z0-9-]{0,199}$/;

@@ -4,12 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArticle } from "../../src/article/index.ts";
-import { Cache } from "../../src/cache.ts";
-import { createModelClient } from "../../src/model.ts";
-import { createPipeline, type PipelineOptions } from "../../src/pipeline.ts";
-import { DEFAULT_PROMPTS_DIR, loadPromptSet } from "../../src/prompts.ts";
-import { defaultGlossaryPath, loadGlossary } from "../../src/glossary.ts";
-import type { Article } from "../../src/types.ts";
+import { Cache } from "../../src/core/cache.ts";
+import { createModelClient } from "../../src/model/openai.ts";
+import { createPipeline, type PipelineOptions } from "../../src/run/pipeline.ts";
+import { DEFAULT_PROMPTS_DIR, loadPromptSet } from "../../src/core/prompts.ts";
+import { defaultGlossaryPath, loadGlossary } from "../../src/core/glossary.ts";
+import type { Article } from "../../src/core/types.ts";
 import { registerTranslation } from "./fake-model.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -1,5 +1,5 @@
 // Splitting a long article into translation calls that fit the model, and putting it back together.
-import { countTokens } from "./tokens.ts";
+import { countTokens } from "../core/tokens.ts";
 
 /** Consecutive pieces of an article for one call; `sourceIndex[k]` is the source paragraph of `paragraphs[k]`. */
 export interface Chunk {

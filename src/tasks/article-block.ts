@@ -1,4 +1,4 @@
-import type { Article } from "./types.ts";
+import type { Article } from "../core/types.ts";
 
 /**
  * The article as the model sees it inside the <article> block: header lines, then numbered

@@ -1,7 +1,7 @@
 // Estimated cost of token usage from a price table kept as data (src/prices.json), which a user
 // can extend or override with --prices FILE or NEWSDESK_PRICES.
 import { readFileSync } from "node:fs";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../core/errors.ts";
 
 /** USD per one million tokens. */
 export interface Price { input: number; cachedInput: number; output: number }

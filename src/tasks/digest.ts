@@ -1,12 +1,12 @@
 // The digest of an article: one call for every language, each language's part also cached on
 // its own; articles too long for one call are digested from their chunks' digests.
-import type { Article } from "./types.ts";
-import { addUsage, emptyUsage } from "./types.ts";
-import type { Pipeline } from "./pipeline.ts";
+import type { Article } from "../core/types.ts";
+import { addUsage, emptyUsage } from "../core/types.ts";
+import type { Pipeline } from "../run/pipeline.ts";
 import type { Digest } from "./schemas.ts";
-import { digestPartRequests, digestRequest } from "./tasks.ts";
+import { digestPartRequests, digestRequest } from "./request.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs } from "./chunking.ts";
-import { countTokens, fitsInTokens } from "./tokens.ts";
+import { countTokens, fitsInTokens } from "../core/tokens.ts";
 import { cachedOutcome, combine, runTask, type TaskOutcome, cacheMeta } from "./run-task.ts";
 
 /**

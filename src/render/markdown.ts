@@ -1,5 +1,5 @@
-import type { ArticleResult, LanguageResult } from "../types.ts";
-import { formatPublished, parsePublished } from "../newsletter/dates.ts";
+import type { ArticleResult, LanguageResult } from "../core/types.ts";
+import { formatPublished, parsePublished } from "../core/dates.ts";
 
 /** Model text on one line, so it cannot open a heading or a list of its own. */
 function inline(text: string): string {

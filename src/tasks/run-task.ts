@@ -1,11 +1,11 @@
 // One task: cache first, identical work in flight shared (single-flight on the cache key), then
 // the model under the batch's limiter; the answer is cached the moment it is valid.
 import type { z } from "zod";
-import { addUsage, emptyUsage, type Usage } from "./types.ts";
-import { requestStructured } from "./model.ts";
-import type { TaskRequest } from "./tasks.ts";
-import type { Pipeline } from "./pipeline.ts";
-import { usageOf, withUsage } from "./errors.ts";
+import { addUsage, emptyUsage, type Usage } from "../core/types.ts";
+import { requestStructured } from "../model/openai.ts";
+import type { TaskRequest } from "./request.ts";
+import type { Pipeline } from "../run/pipeline.ts";
+import { usageOf, withUsage } from "../core/errors.ts";
 
 export interface TaskOutcome<T> { value: T; warnings: string[]; usage: Usage }
 

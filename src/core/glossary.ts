@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { baseLanguage } from "./language.ts";
-import { containsTerm } from "./checks/text.ts";
+import { containsTerm } from "./text.ts";
 import { ConfigError } from "./errors.ts";
 
 export interface GlossaryEntry {
@@ -195,7 +195,7 @@ export function loadGlossary(file: string): GlossaryEntry[] {
 
 /** The glossary shipped with newsdesk: glossary/default.csv in the package. */
 export function defaultGlossaryPath(): string {
-  return fileURLToPath(new URL("../glossary/default.csv", import.meta.url));
+  return fileURLToPath(new URL("../../glossary/default.csv", import.meta.url));
 }
 
 /**

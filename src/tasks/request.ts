@@ -1,16 +1,16 @@
 // The two kinds of model task and how each one's request and cache key are built.
 // Both render the house prompt first, so every call for one article starts with the same bytes.
 import type { z } from "zod";
-import type { Article } from "./types.ts";
-import { renderPrompt, type Message, type Prompt, type PromptSet } from "./prompts.ts";
-import { articleBlock } from "./article-prompt.ts";
+import type { Article } from "../core/types.ts";
+import { renderPrompt, type Message, type Prompt, type PromptSet } from "../core/prompts.ts";
+import { articleBlock } from "./article-block.ts";
 import { ARTICLE_TASKS, articleTasksSchema, digestAnswer, digestSchema, TranslationAnswer, TranslationSchema } from "./schemas.ts";
-import { jsonSchemaOf, type Finding } from "./model.ts";
-import { languageName } from "./language.ts";
-import { styleRules } from "./styles.ts";
-import { cacheKey } from "./cache.ts";
-import { checkDigest, checkTranslation } from "./checks/index.ts";
-import { glossaryFor, glossaryPromptText, type GlossaryEntry } from "./glossary.ts";
+import { jsonSchemaOf, type Finding } from "../model/openai.ts";
+import { languageName } from "../core/language.ts";
+import { styleRules } from "../core/styles.ts";
+import { cacheKey } from "../core/cache.ts";
+import { checkDigest, checkTranslation } from "../checks/index.ts";
+import { glossaryFor, glossaryPromptText, type GlossaryEntry } from "../core/glossary.ts";
 
 /** Bumped when code that shapes a cached answer (checks, post-processing) changes meaning. */
 const CODE_VERSION = 1;

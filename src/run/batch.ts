@@ -2,11 +2,11 @@
 // slots free up (bounded memory), a failed article is reported and the rest go on. A batch that
 // is clearly broken stops itself: a fault no article can get past (no quota, bad key, no server),
 // a run of failures, or the cost limit.
-import type { ReadItem } from "./article/index.ts";
-import type { Article, ArticleResult, Usage } from "./types.ts";
-import { addUsage, emptyUsage } from "./types.ts";
+import type { ReadItem } from "../article/index.ts";
+import type { Article, ArticleResult, Usage } from "../core/types.ts";
+import { addUsage, emptyUsage } from "../core/types.ts";
 import { processArticle, type Pipeline } from "./pipeline.ts";
-import { ProviderError, describeError, usageOf } from "./errors.ts";
+import { ProviderError, describeError, usageOf } from "../core/errors.ts";
 
 export interface Failure {
   /** File (and line) the article or input came from. */

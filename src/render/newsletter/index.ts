@@ -10,12 +10,12 @@ import {
   markdownUrl,
   safeHttpUrl,
 } from "../escape.ts";
-import { formatPublished, parsePublished, type PublishedDate } from "./dates.ts";
+import { formatPublished, parsePublished, type PublishedDate } from "../../core/dates.ts";
 import { loadLayout, renderBlock, type Layout } from "./layout.ts";
 
 export { loadLayout, parseLayout, defaultLayoutPath, BLOCK_VARIABLES, REQUIRED_BLOCKS } from "./layout.ts";
 export type { Layout, LayoutFormat, BlockName } from "./layout.ts";
-export { formatPublished, parsePublished } from "./dates.ts";
+export { formatPublished, parsePublished } from "../../core/dates.ts";
 
 export interface NewsletterItem {
   id: string;

@@ -5,9 +5,9 @@
 // transport retries and repairs do not multiply); the openai client's own retries should be off.
 // It knows faults only by their kind (ProviderError), not by any SDK's classes.
 import { setMaxListeners } from "node:events";
-import { ProviderError, QuotaExceededError, type FaultKind } from "./errors.ts";
+import { ProviderError, QuotaExceededError, type FaultKind } from "../core/errors.ts";
 
-export { QuotaExceededError } from "./errors.ts";
+export { QuotaExceededError } from "../core/errors.ts";
 
 export interface SchedulerOptions {
   /** Upper bound of calls at once (the --concurrency flag). */

@@ -2,23 +2,23 @@
 // one digest for all languages; each task goes cache -> model -> checks -> cache.
 import pLimit from "p-limit";
 import { createHash } from "node:crypto";
-import { addUsage, emptyUsage, type Article, type ArticleResult, type LanguageResult, type Provenance } from "./types.ts";
-import type { Limiter, ModelClient } from "./model.ts";
-import type { Cache } from "./cache.ts";
-import { loadPromptSet, type PromptSet } from "./prompts.ts";
-import { baseLanguage } from "./language.ts";
-import { targetFor } from "./styles.ts";
-import { applyHouseStyle } from "./checks/index.ts";
-import type { TaskContext } from "./tasks.ts";
-import type { GlossaryEntry } from "./glossary.ts";
-import type { TaskOutcome } from "./run-task.ts";
-import { translateArticle } from "./translation.ts";
-import { digestArticle } from "./digest.ts";
-import { usageOf, withUsage } from "./errors.ts";
+import { addUsage, emptyUsage, type Article, type ArticleResult, type LanguageResult, type Provenance } from "../core/types.ts";
+import type { Limiter, ModelClient } from "../model/openai.ts";
+import type { Cache } from "../core/cache.ts";
+import { loadPromptSet, type PromptSet } from "../core/prompts.ts";
+import { baseLanguage } from "../core/language.ts";
+import { targetFor } from "../core/styles.ts";
+import { applyHouseStyle } from "../checks/index.ts";
+import type { TaskContext } from "../tasks/request.ts";
+import type { GlossaryEntry } from "../core/glossary.ts";
+import type { TaskOutcome } from "../tasks/run-task.ts";
+import { translateArticle } from "../tasks/translate.ts";
+import { digestArticle } from "../tasks/digest.ts";
+import { usageOf, withUsage } from "../core/errors.ts";
 
 export type TaskKind = "translate" | "digest";
 
-export type { Limiter } from "./model.ts";
+export type { Limiter } from "../model/openai.ts";
 
 export interface PipelineOptions {
   client: ModelClient;

@@ -1,18 +1,18 @@
 // --dry-run: reads the inputs and plans the batch the way the pipeline would run it (same
 // requests, same cache keys), counts prompt tokens with the real tokenizer and estimates the
 // cost; makes no model call and needs no server.
-import type { ReadItem } from "./article/index.ts";
-import type { Cache } from "./cache.ts";
-import { baseLanguage } from "./language.ts";
-import { jsonSchemaOf } from "./model.ts";
+import type { ReadItem } from "../article/index.ts";
+import type { Cache } from "../core/cache.ts";
+import { baseLanguage } from "../core/language.ts";
+import { jsonSchemaOf } from "../model/openai.ts";
 import type { TaskKind } from "./pipeline.ts";
-import type { Message } from "./prompts.ts";
-import { targetFor } from "./styles.ts";
-import { digestPartRequests, digestRequest, translateRequest, type TaskContext, type TaskRequest } from "./tasks.ts";
-import { countTokens, fitsInTokens, paragraphTokens } from "./tokens.ts";
-import { chunkParagraphs } from "./chunking.ts";
-import { translationChunkTokens } from "./translation.ts";
-import type { Article } from "./types.ts";
+import type { Message } from "../core/prompts.ts";
+import { targetFor } from "../core/styles.ts";
+import { digestPartRequests, digestRequest, translateRequest, type TaskContext, type TaskRequest } from "../tasks/request.ts";
+import { countTokens, fitsInTokens, paragraphTokens } from "../core/tokens.ts";
+import { chunkParagraphs } from "../tasks/chunking.ts";
+import { translationChunkTokens } from "../tasks/translate.ts";
+import type { Article } from "../core/types.ts";
 import { sourceLabel, type Failure } from "./batch.ts";
 
 export interface PlanOptions {

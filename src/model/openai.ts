@@ -5,10 +5,10 @@ import { createRequire } from "node:module";
 import type OpenAI from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
 import type { z } from "zod";
-import type { Message } from "./prompts.ts";
-import { emptyUsage, type Usage } from "./types.ts";
-import { InvalidAnswerError, ProviderError, QuotaExceededError, RefusalError, TruncatedError, withUsage } from "./errors.ts";
-import { containsSecret, registerSecret } from "./secrets.ts";
+import type { Message } from "../core/prompts.ts";
+import { emptyUsage, type Usage } from "../core/types.ts";
+import { InvalidAnswerError, ProviderError, QuotaExceededError, RefusalError, TruncatedError, withUsage } from "../core/errors.ts";
+import { containsSecret, registerSecret } from "../core/secrets.ts";
 import { retryAfterMs } from "./scheduler.ts";
 
 // The openai client (~45 ms to load) is loaded when the first call needs it, so `--help` and a

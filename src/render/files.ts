@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { ArticleResult } from "../types.ts";
+import type { ArticleResult } from "../core/types.ts";
 import { articleMarkdown } from "./markdown.ts";
 
 /** Writes a file so that it is either whole or absent: a temp file, then a rename. */

@@ -1,28 +1,28 @@
 // The command line: parses flags, calls the library, prints. Nothing here that a library user
 // would need too.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { Cache, defaultCachePath } from "./cache.ts";
-import { DEFAULT_MODEL, loadEnvFile, modelConfig, userEnvPath } from "./config.ts";
-import { CacheError, ConfigError, NewsdeskError, describeError, exitCodeOf, redactSecrets } from "./errors.ts";
-import { emptyUsage } from "./types.ts";
-import { createModelClient, DEFAULT_TIMEOUT_MS, probeServer } from "./model.ts";
-import { createPipeline, type TaskKind } from "./pipeline.ts";
-import { loadPromptSet } from "./prompts.ts";
-import { readArticles, reportStructureWarnings, type ReadOptions } from "./article/index.ts";
-import { runBatch, sourceLabel, type BatchSummary } from "./batch.ts";
-import { removeStaleTempFiles, writeResultFiles } from "./output/files.ts";
-import { articleMarkdown, translationMarkdown } from "./output/markdown.ts";
-import { defaultGlossaryPath, loadGlossary } from "./glossary.ts";
-import { loadLayout, renderNewsletter, type NewsletterItem } from "./newsletter/index.ts";
-import type { Article, ArticleResult } from "./types.ts";
+import { Cache, defaultCachePath } from "../core/cache.ts";
+import { DEFAULT_MODEL, loadEnvFile, modelConfig, userEnvPath } from "../core/config.ts";
+import { CacheError, ConfigError, NewsdeskError, describeError, exitCodeOf, redactSecrets } from "../core/errors.ts";
+import { emptyUsage } from "../core/types.ts";
+import { createModelClient, DEFAULT_TIMEOUT_MS, probeServer } from "../model/openai.ts";
+import { createPipeline, type TaskKind } from "../run/pipeline.ts";
+import { loadPromptSet } from "../core/prompts.ts";
+import { readArticles, reportStructureWarnings, type ReadOptions } from "../article/index.ts";
+import { runBatch, sourceLabel, type BatchSummary } from "../run/batch.ts";
+import { removeStaleTempFiles, writeResultFiles } from "../render/files.ts";
+import { articleMarkdown, translationMarkdown } from "../render/markdown.ts";
+import { defaultGlossaryPath, loadGlossary } from "../core/glossary.ts";
+import { loadLayout, renderNewsletter, type NewsletterItem } from "../render/newsletter/index.ts";
+import type { Article, ArticleResult } from "../core/types.ts";
 import { batchReport, formatPlan, formatUsageLine } from "./report.ts";
-import { createScheduler, type Scheduler } from "./scheduler.ts";
+import { createScheduler, type Scheduler } from "../model/scheduler.ts";
 import { createProgress, progressMode } from "./progress.ts";
-import { estimateCost, formatCost, loadPrices } from "./cost.ts";
-import { KNOWN_VARIANTS } from "./styles.ts";
+import { estimateCost, formatCost, loadPrices } from "../run/cost.ts";
+import { KNOWN_VARIANTS } from "../core/styles.ts";
 import { readFileSync } from "node:fs";
-import { planBatch } from "./plan.ts";
-import { writeFileAtomic } from "./output/files.ts";
+import { planBatch } from "../run/plan.ts";
+import { writeFileAtomic } from "../render/files.ts";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 
@@ -465,7 +465,7 @@ function cachePathOf(flag?: string): string {
 }
 
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
 export function buildProgram(): Command {
@@ -573,7 +573,7 @@ export function buildProgram(): Command {
     .option("--variant <codes>", "regional variants, e.g. de-CH, en-GB", languageList)
     .option("--prices <file>", "price table JSON over the shipped one")
     .action(async (dir: string, options) => {
-      const { serve } = await import("./serve/index.ts");
+      const { serve } = await import("../serve/index.ts");
       const desk = await serve({
         dir,
         host: options.host,
@@ -807,4 +807,3 @@ export async function main(argv = process.argv): Promise<number> {
   }
 }
 
-process.exitCode = await main();

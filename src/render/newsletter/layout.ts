@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { renderTemplate, TemplateError } from "../template.ts";
+import { renderTemplate, TemplateError } from "../../core/template.ts";
 
 export type LayoutFormat = "md" | "html";
 
@@ -39,7 +39,7 @@ const MARKER = /^[ \t]*<!--[ \t]*block:[ \t]*([A-Za-z0-9_-]*)[ \t]*-->[ \t]*$/gm
 
 /** The shipped layout for a format: templates/newsletter.<md|html> in the package. */
 export function defaultLayoutPath(format: LayoutFormat): string {
-  return fileURLToPath(new URL(`../../templates/newsletter.${format}`, import.meta.url));
+  return fileURLToPath(new URL(`../../../templates/newsletter.${format}`, import.meta.url));
 }
 
 /** Reads and checks a layout file (default: the shipped one for the format). */

@@ -25,7 +25,7 @@ export interface Prompt {
   hash: string;
 }
 
-export const DEFAULT_PROMPTS_DIR = fileURLToPath(new URL("../prompts/", import.meta.url));
+export const DEFAULT_PROMPTS_DIR = fileURLToPath(new URL("../../prompts/", import.meta.url));
 
 const ROLE_LINE = /^\[(system|user|assistant)\]\s*$/;
 

@@ -1,8 +1,8 @@
-import type { Usage } from "./types.ts";
-import { formatCost, type CostEstimate } from "./cost.ts";
-import type { BatchSummary } from "./batch.ts";
-import type { SchedulerStats } from "./scheduler.ts";
-import type { BatchPlan } from "./plan.ts";
+import type { Usage } from "../core/types.ts";
+import { formatCost, type CostEstimate } from "../run/cost.ts";
+import type { BatchSummary } from "../run/batch.ts";
+import type { SchedulerStats } from "../model/scheduler.ts";
+import type { BatchPlan } from "../run/plan.ts";
 
 const number = new Intl.NumberFormat("en-US");
 

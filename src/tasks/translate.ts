@@ -1,13 +1,13 @@
 // Translations of whole articles: one call when the article fits, paragraph-aligned chunks in
 // order when it does not, smaller pieces when an answer comes back truncated.
-import type { Article } from "./types.ts";
-import type { Pipeline } from "./pipeline.ts";
+import type { Article } from "../core/types.ts";
+import type { Pipeline } from "../run/pipeline.ts";
 import type { Translation } from "./schemas.ts";
-import type { PromptSet } from "./prompts.ts";
-import { translateRequest } from "./tasks.ts";
-import { TruncatedError, usageOf } from "./errors.ts";
-import { emptyUsage } from "./types.ts";
-import { countTokens, fitsInTokens, paragraphTokens } from "./tokens.ts";
+import type { PromptSet } from "../core/prompts.ts";
+import { translateRequest } from "./request.ts";
+import { TruncatedError, usageOf } from "../core/errors.ts";
+import { emptyUsage } from "../core/types.ts";
+import { countTokens, fitsInTokens, paragraphTokens } from "../core/tokens.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, joinChunks, translationBudget, type Chunk } from "./chunking.ts";
 import { combine, failedAfter, runTask, type TaskOutcome } from "./run-task.ts";
 
