@@ -241,7 +241,7 @@ async function main() {
   const { readArticles } = await import("../src/article/index.ts");
   const { runBatch } = await import("../src/run/batch.ts");
   const { Cache } = await import("../src/core/cache.ts");
-  const { createModelClient } = await import("../src/model/openai.ts");
+  const { createModelClient } = await import("../src/model/create.ts");
   const { createPipeline } = await import("../src/run/pipeline.ts");
   const { createScheduler } = await import("../src/model/scheduler.ts");
   const { loadPromptSet } = await import("../src/core/prompts.ts");
@@ -283,7 +283,7 @@ async function main() {
       const cacheDir = tmp("newsdesk-bench-cpu-cache-");
       const make = (file: string) => {
         const scheduler = createScheduler({ maxConcurrency: 8 });
-        const client = createModelClient({ baseURL: child.url, maxRetries: 0, onResponseHeaders: scheduler.observeHeaders });
+        const client = createModelClient({ baseURL: child.url, maxRetries: 0, onRateHint: scheduler.observe });
         return createPipeline({
           client, model: "test-model", cache: cacheMode === "off" ? null : new Cache(path.join(cacheDir, file)),
           languages: ["de", "en"], tasks: [...tasks], prompts: loadPromptSet(), glossary, limiter: scheduler.run, concurrency: 8,

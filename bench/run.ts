@@ -14,7 +14,7 @@ import { articlesJsonl, writeArticleFiles } from "../test/support/articles.ts";
 import { readArticles } from "../src/article/index.ts";
 import { runBatch } from "../src/run/batch.ts";
 import { Cache } from "../src/core/cache.ts";
-import { createModelClient } from "../src/model/openai.ts";
+import { createModelClient } from "../src/model/create.ts";
 import { createPipeline, type TaskKind } from "../src/run/pipeline.ts";
 import { createScheduler } from "../src/model/scheduler.ts";
 import { loadPromptSet } from "../src/core/prompts.ts";
@@ -38,7 +38,7 @@ const fmt = (n: number, d = 2) => n.toFixed(d);
 
 function pipelineFor(url: string, cacheFile: string, tasks: TaskKind[], concurrency: number) {
   const scheduler = createScheduler({ maxConcurrency: concurrency });
-  const client = createModelClient({ baseURL: url, maxRetries: 0, onResponseHeaders: scheduler.observeHeaders });
+  const client = createModelClient({ baseURL: url, maxRetries: 0, onRateHint: scheduler.observe });
   const pipeline = createPipeline({
     client,
     model: "test-model",

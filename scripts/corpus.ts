@@ -9,7 +9,7 @@ import { checkTranslation, type Finding } from "../src/checks/index.ts";
 import { detectLanguage } from "../src/core/language.ts";
 import { defaultGlossaryPath, glossaryFor, loadGlossary } from "../src/core/glossary.ts";
 import { processArticle } from "../src/run/pipeline.ts";
-import { createModelClient } from "../src/model/openai.ts";
+import { createModelClient } from "../src/model/create.ts";
 import { articleId } from "../src/article/index.ts";
 import type { Article } from "../src/core/types.ts";
 import { startOpenAIServer } from "../test/support/openai-server.ts";

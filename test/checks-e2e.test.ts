@@ -1,5 +1,6 @@
 // Wrong answers on purpose, through the real client and the whole pipeline: each must show the
 // retry or the warning an editor would see.
+import { describeError } from "../src/core/errors.ts";
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -48,7 +49,7 @@ describe("hard checks are repaired", () => {
     server.setHandler(translations(() => ({ ...GOOD_DE, paragraphs: GOOD_DE.paragraphs.slice(0, 11) })));
     const error = await processArticle(seedArticle(), testPipeline(server.url)).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidAnswerError);
-    expect(error.message).toMatch(/translate de: answer still invalid after 2 repairs: .*paragraph 12 is missing/);
+    expect(describeError(error)).toMatch(/^translate de: answer still invalid after 2 repairs: .*paragraph 12 is missing/);
   });
 
   it("commentary around the translation is a hard problem", async () => {

@@ -57,7 +57,7 @@ describe("long articles", () => {
     async function* one() {
       yield { article };
     }
-    const plan = await planBatch(one(), { context: pipeline.context, cache: null, languages: ["de"], tasks: ["translate"], chunkTokens: 4_000 });
+    const plan = await planBatch(one(), pipeline, null);
     await processArticle(article, pipeline);
     expect(plan.calls).toBe(server.requests.length);
     expect(plan.calls).toBeGreaterThanOrEqual(6);
@@ -80,6 +80,22 @@ describe("long articles", () => {
     expect(truncated.length).toBeGreaterThan(0);
     // Every request counts, the truncated ones too.
     expect(result.usage.calls).toBe(server.requests.length);
+  });
+
+  it("--dry-run plans a map-reduce digest as the run makes it: one call per chunk and one over them", async () => {
+    // The issue's case: 60 paragraphs and --context-tokens 7000 planned 1 digest call; the run made 21.
+    const article = longArticle(9_000);
+    expect(article.paragraphs.length).toBeGreaterThanOrEqual(60);
+    const pipeline = testPipeline(server.url, { languages: ["de", "en"], tasks: ["translate", "digest"], contextTokens: 7_000, cache: null });
+    async function* one() {
+      yield { article };
+    }
+    const plan = await planBatch(one(), pipeline, null);
+    await processArticle(article, pipeline);
+    const digests = server.requests.filter((r) => describeRequest(r).task === "digest").length;
+    expect(digests).toBeGreaterThan(2);
+    expect(plan.byTask.digest).toBe(digests);
+    expect(plan.calls).toBe(server.requests.length);
   });
 
   it("digests an article too long for one call from its chunks' digests (map-reduce)", async () => {

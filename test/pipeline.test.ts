@@ -1,3 +1,4 @@
+import { describeError } from "../src/core/errors.ts";
 import { describe, expect, it } from "vitest";
 import { appendFileSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -111,7 +112,10 @@ describe("repairs", () => {
     const pipeline = testPipeline(server.url, { repairs: 2 });
     const error = await processArticle(seedArticle(), pipeline).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidAnswerError);
-    expect(error.message).toMatch(/^translate de: answer still invalid after 2 repairs: the answer is not valid JSON/);
+    // The task is a declared field; the message is the model layer's own, never rewritten.
+    expect(error.task).toBe("translate de");
+    expect(error.message).toMatch(/^answer still invalid after 2 repairs: the answer is not valid JSON/);
+    expect(describeError(error)).toMatch(/^translate de: answer still invalid after 2 repairs/);
     expect(server.requests.filter((r) => describeRequest(r).task === "translate")).toHaveLength(3);
     // The calls were paid for although the article failed: the error carries them for the report.
     expect(usageOf(error)).toMatchObject({ calls: 4 });
@@ -126,7 +130,8 @@ describe("repairs", () => {
     server.setHandler((body) => (describeRequest(body).task === "translate" ? { refusal: "I can't help with that." } : fakeModel(body)));
     const error = await processArticle(seedArticle(), testPipeline(server.url)).catch((e) => e);
     expect(error).toBeInstanceOf(RefusalError);
-    expect(error.message).toBe("translate de: the model refused: I can't help with that.");
+    expect(error.task).toBe("translate de");
+    expect(describeError(error)).toBe("translate de: the model refused: I can't help with that.");
   });
 
   it("reports a truncated answer (finish_reason length) as an error", async () => {
@@ -135,7 +140,8 @@ describe("repairs", () => {
     );
     const error = await processArticle(seedArticle(), testPipeline(server.url)).catch((e) => e);
     expect(error).toBeInstanceOf(TruncatedError);
-    expect(error.message).toMatch(/^digest de,en: the answer was cut off at the token limit/);
+    expect(error.task).toBe("digest de,en");
+    expect(describeError(error)).toMatch(/^digest de,en: the answer was cut off at the token limit/);
   });
 
   it("falls back to json_object, then plain text, for a server that rejects json_schema", async () => {

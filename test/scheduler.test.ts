@@ -7,7 +7,8 @@ import { seededRandom, writeArticleFiles } from "./support/articles.ts";
 import { tempDir, testPipeline } from "./support/setup.ts";
 import { readArticles } from "../src/article/index.ts";
 import { runBatch } from "../src/run/batch.ts";
-import { createScheduler, parseDuration, retryAfterMs, type SchedulerOptions } from "../src/model/scheduler.ts";
+import { createScheduler, type SchedulerOptions } from "../src/model/scheduler.ts";
+import { parseDuration, retryAfterMs } from "../src/model/headers.ts";
 
 let server: TestServer | null = null;
 afterEach(async () => {

@@ -1,13 +1,12 @@
 // Shapes shared by the checks; re-exported from ./index.ts.
 import type { GlossaryEntry } from "../core/glossary.ts";
+import type { Finding as AnswerFinding } from "../core/types.ts";
 
-export type Severity = "hard" | "soft";
+export type Severity = AnswerFinding["severity"];
 
-/** One problem in a model answer. `message` is one line an editor understands. */
-export interface Finding {
+/** One problem in a model answer, and the check that found it. `message` is one line an editor understands. */
+export interface Finding extends AnswerFinding {
   check: string;
-  severity: Severity;
-  message: string;
 }
 
 export interface SourceText {

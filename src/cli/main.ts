@@ -2,10 +2,11 @@
 // would need too.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Cache, defaultCachePath } from "../core/cache.ts";
-import { DEFAULT_MODEL, loadEnvFile, modelConfig, userEnvPath } from "../core/config.ts";
+import { DEFAULT_MODEL, PROVIDER_KINDS, loadEnvFile, modelConfig, userEnvPath, type ModelConfig } from "../core/config.ts";
 import { CacheError, ConfigError, NewsdeskError, describeError, exitCodeOf, redactSecrets } from "../core/errors.ts";
 import { emptyUsage } from "../core/types.ts";
-import { createModelClient, DEFAULT_TIMEOUT_MS, probeServer } from "../model/openai.ts";
+import { createModelClient } from "../model/create.ts";
+import { DEFAULT_TIMEOUT_MS, type ProviderOptions } from "../model/provider.ts";
 import { createPipeline, type TaskKind } from "../run/pipeline.ts";
 import { loadPromptSet } from "../core/prompts.ts";
 import { readArticles, reportStructureWarnings, type ReadOptions } from "../article/index.ts";
@@ -47,6 +48,7 @@ interface CommonFlags {
   maxCost?: number;
   out?: string;
   strict?: boolean;
+  provider?: string;
 }
 
 const EXIT_OK = 0;
@@ -106,7 +108,8 @@ function languageList(value: string): string[] {
 
 function withCommonOptions(command: Command): Command {
   return command
-    .option("-m, --model <name>", "model name (default: $NEWSDESK_MODEL or gpt-4o-mini)")
+    .option("-m, --model <name>", "model name (default: $NEWSDESK_MODEL or gpt-4o-mini; for azure: the deployment)")
+    .addOption(new Option("--provider <name>", "who serves the model (default: $NEWSDESK_PROVIDER or openai)").choices([...PROVIDER_KINDS]))
     .option("--cache <file>", "cache file (default: $XDG_CACHE_HOME/newsdesk/cache.sqlite)")
     .option("--no-cache", "neither read nor write the cache")
     .option("--prompts <dir>", "folder with the prompt files (default: the shipped prompts/)")
@@ -137,6 +140,11 @@ function readOptionsFor(flags: CommonFlags): ReadOptions {
 function glossaryFor(flags: CommonFlags) {
   if (flags.glossary === false) return [];
   return loadGlossary(typeof flags.glossary === "string" ? flags.glossary : defaultGlossaryPath());
+}
+
+/** How the configured provider is reached. */
+function providerOptions(config: ModelConfig): ProviderOptions {
+  return { kind: config.provider, apiKey: config.apiKey, baseURL: config.baseURL, apiVersion: config.apiVersion };
 }
 
 /** Where --out, --report and --cache point must be usable before the first call is paid for. */
@@ -177,18 +185,17 @@ class Session {
   }
 
   pipeline(languages: string[], tasks: TaskKind[]) {
-    const config = modelConfig(process.env, this.flags.model);
+    const config = modelConfig(process.env, this.flags.model, this.flags.provider);
     checkPaths(this.flags);
     this.openCache();
     // The scheduler does the retrying (so it sees every 429 and paces the whole batch): client retries off.
     const scheduler = createScheduler({ maxConcurrency: Math.max(1, this.flags.concurrency), signal: this.controller.signal });
     this.scheduler = scheduler;
     const client = createModelClient({
-      apiKey: config.apiKey,
-      baseURL: config.baseURL,
+      ...providerOptions(config),
       maxRetries: 0,
       timeoutMs: this.flags.timeout * 1000,
-      onResponseHeaders: scheduler.observeHeaders,
+      onRateHint: scheduler.observe,
     });
     return createPipeline({
       client,
@@ -306,15 +313,20 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
   try {
     const model = modelName(flags);
     const read = reportStructureWarnings(readArticles(inputs, readOptionsFor(flags)), (line) => process.stderr.write(line));
-    const plan = await planBatch(read, {
-      context: { prompts: loadPromptSet(flags.prompts), model, glossary: glossaryFor(flags), languages },
+    // The same pipeline a run builds (its tasks decide the calls), with a model client it never uses.
+    const pipeline = createPipeline({
+      client: createModelClient({}),
+      model,
       cache,
       languages,
       variants: flags.variant,
       tasks,
+      prompts: loadPromptSet(flags.prompts),
+      glossary: glossaryFor(flags),
       chunkTokens: flags.chunkTokens,
       contextTokens: flags.contextTokens,
     });
+    const plan = await planBatch(read, pipeline, cache);
     const cost = estimateCost(plan, model, prices);
     for (const failure of plan.failures) process.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);
     writeStdout(formatPlan(plan, cost, flags.repairs));
@@ -598,6 +610,7 @@ export function buildProgram(): Command {
     .command("status")
     .description("the effective setup, without secrets: model, server, key set or not, cache, prompts, glossary")
     .option("-m, --model <name>", "model name")
+    .addOption(new Option("--provider <name>", "who serves the model").choices([...PROVIDER_KINDS]))
     .option("--cache <file>", "cache file")
     .option("--prompts <dir>", "folder with the prompt files")
     .option("--glossary <file>", "glossary file")
@@ -633,6 +646,7 @@ export function buildProgram(): Command {
       const status: Record<string, unknown> = {
         version: packageVersion(),
         model: modelName(options),
+        provider: options.provider || process.env.NEWSDESK_PROVIDER?.trim() || "openai",
         server,
         key: rawKey?.trim() ? "set" : "not set",
         envFiles,
@@ -641,16 +655,22 @@ export function buildProgram(): Command {
         glossary: `${glossaryFile} (${glossary.length} terms)`,
       };
       if (options.probe) {
-        const config = modelConfig(process.env, options.model);
-        const client = createModelClient({ apiKey: config.apiKey, baseURL: config.baseURL, maxRetries: 0, timeoutMs: 30_000 });
-        const result = await probeServer(client, config.model);
-        status.probe = result.ok ? `ok in ${result.ms} ms` : `failed after ${result.ms} ms: ${redactSecrets(result.problem)}`;
-        if (!result.ok) process.exitCode = EXIT_USAGE;
+        const config = modelConfig(process.env, options.model, options.provider);
+        const client = createModelClient({ ...providerOptions(config), maxRetries: 0, timeoutMs: 30_000 });
+        const started = Date.now();
+        try {
+          await client.probe(config.model);
+          status.probe = `ok in ${Date.now() - started} ms`;
+        } catch (error) {
+          status.probe = `failed after ${Date.now() - started} ms: ${describeError(error)}`;
+          process.exitCode = EXIT_USAGE;
+        }
       }
       if (options.json) return void writeStdout(JSON.stringify(status, null, 2) + "\n");
       const lines = [
         `newsdesk ${status.version}`,
         `model:     ${status.model}`,
+        `provider:  ${status.provider}`,
         `server:    ${status.server}`,
         `key:       ${status.key} (OPENAI_API_KEY)`,
         `.env read: ${envFiles.length ? envFiles.join(", ") : "none"} (also looked for ./.env and ${userEnvPath()})`,

@@ -12,7 +12,13 @@ export interface ModelConfig {
   apiKey?: string;
   baseURL?: string;
   model: string;
+  /** Which provider file talks to the server: "openai" (and compatible servers) or "azure". */
+  provider: "openai" | "azure";
+  /** Azure's api-version. */
+  apiVersion?: string;
 }
+
+export const PROVIDER_KINDS = ["openai", "azure"] as const;
 
 /** The user's own settings file: $XDG_CONFIG_HOME/newsdesk/.env (default ~/.config/newsdesk/.env). */
 export function userEnvPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -36,7 +42,11 @@ export function loadEnvFile(file = ".env"): string[] {
 }
 
 /** Throws a ConfigError (exit 2) when neither a key nor a server is configured. */
-export function modelConfig(env: NodeJS.ProcessEnv = process.env, modelFlag?: string): ModelConfig {
+export function modelConfig(env: NodeJS.ProcessEnv = process.env, modelFlag?: string, providerFlag?: string): ModelConfig {
+  const provider = (providerFlag || env.NEWSDESK_PROVIDER?.trim() || "openai").toLowerCase();
+  if (!(PROVIDER_KINDS as readonly string[]).includes(provider)) {
+    throw new ConfigError(`provider "${provider}" is not one newsdesk knows (${PROVIDER_KINDS.join(", ")}): check --provider / NEWSDESK_PROVIDER`);
+  }
   // Scrubbed in the form it was given (a trailing space, quotes kept by a shell) and trimmed, as sent.
   registerSecret(env.OPENAI_API_KEY);
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
@@ -47,7 +57,14 @@ export function modelConfig(env: NodeJS.ProcessEnv = process.env, modelFlag?: st
       "no model configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) in the environment or in .env (see .env.example)",
     );
   }
-  return { apiKey, baseURL, model: modelFlag || env.NEWSDESK_MODEL?.trim() || DEFAULT_MODEL };
+  if (provider === "azure" && !baseURL) throw new ConfigError("the azure provider needs OPENAI_BASE_URL: the resource's endpoint, e.g. https://NAME.openai.azure.com");
+  return {
+    apiKey,
+    baseURL,
+    model: modelFlag || env.NEWSDESK_MODEL?.trim() || DEFAULT_MODEL,
+    provider: provider as ModelConfig["provider"],
+    apiVersion: env.AZURE_OPENAI_API_VERSION?.trim() || undefined,
+  };
 }
 
 function checkBaseURL(value: string): void {

@@ -11,6 +11,8 @@ export class NewsdeskError extends Error {
   exitCode = 1;
   /** Calls already paid for when the work failed (so cost reports count them). */
   usage?: Usage;
+  /** The task it happened in ("translate de", "digest de,en"), said in front of the message. */
+  task?: string;
 }
 
 /** Bad configuration or usage: exit code 2. */
@@ -106,8 +108,9 @@ export function exitCodeOf(error: unknown): number {
   return name === "TemplateError" || name === "InputError" ? 2 : 1;
 }
 
-/** One line describing an error for the user, secrets removed. */
+/** One line describing an error for the user (its task in front), secrets removed. */
 export function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return redactSecrets(message.split("\n")[0]!.trim());
+  const task = error instanceof NewsdeskError && error.task ? `${error.task}: ` : "";
+  return redactSecrets(task + message.split("\n")[0]!.trim());
 }

@@ -31,6 +31,15 @@ export interface LanguageResult {
   snippet: { headline: string; teaser: string };
 }
 
+/** What a check says of an answer: hard problems are repaired, soft ones get one retry, then become warnings. */
+export interface Finding {
+  severity: "hard" | "soft";
+  message: string;
+}
+
+/** The kinds of model task; each is one file in src/tasks/. */
+export type TaskKind = "translate" | "digest" | "headlines";
+
 export interface Usage {
   calls: number;
   promptTokens: number;

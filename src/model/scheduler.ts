@@ -6,6 +6,7 @@
 // It knows faults only by their kind (ProviderError), not by any SDK's classes.
 import { setMaxListeners } from "node:events";
 import { ProviderError, QuotaExceededError, type FaultKind } from "../core/errors.ts";
+import type { RateHint } from "./provider.ts";
 
 export { QuotaExceededError } from "../core/errors.ts";
 
@@ -49,8 +50,8 @@ export interface SchedulerStats {
 export interface Scheduler {
   /** The pipeline's limiter: runs fn under the limit, retrying what deserves a retry; follow-ups go first. */
   run: <T>(fn: () => Promise<T>, options?: { followUp?: boolean }) => Promise<T>;
-  /** Feeds response headers of successful calls (x-ratelimit-*) for proactive pacing. */
-  observeHeaders: (headers: Headers) => void;
+  /** What the provider said of its limits after an answer: pauses before a 429 comes. */
+  observe: (hint: RateHint) => void;
   stats: () => SchedulerStats;
 }
 
@@ -59,37 +60,6 @@ export function classifyError(error: unknown): FaultKind {
   if (error instanceof ProviderError) return error.kind;
   if (error instanceof Error && error.name === "AbortError") return "abort";
   return "permanent";
-}
-
-/** retry-after-ms, then retry-after (seconds or an HTTP date); null when neither is usable. */
-export function retryAfterMs(headers: Headers | Record<string, string> | undefined | null, now = Date.now()): number | null {
-  if (!headers) return null;
-  const get = (name: string) =>
-    typeof (headers as Headers).get === "function" ? (headers as Headers).get(name) : (headers as Record<string, string>)[name];
-  const ms = Number(get("retry-after-ms"));
-  if (get("retry-after-ms") && Number.isFinite(ms) && ms >= 0) return ms;
-  const after = get("retry-after");
-  if (after) {
-    const seconds = Number(after);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-    const date = Date.parse(after);
-    if (Number.isFinite(date)) return Math.max(0, date - now);
-  }
-  return null;
-}
-
-/** "1s", "6m0s", "12ms", "1h2m3.5s" -> milliseconds. */
-export function parseDuration(text: string | null): number | null {
-  if (!text) return null;
-  let total = 0;
-  let matched = false;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
-    matched = true;
-    const n = Number(m[1]);
-    total += m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : m[2] === "m" ? n * 60_000 : n * 3_600_000;
-  }
-  if (!matched && /^\d+(\.\d+)?$/.test(text.trim())) return Number(text) * 1000;
-  return matched ? total : null;
 }
 
 interface Waiter {
@@ -283,14 +253,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   }
 
-  const observeHeaders = (headers: Headers) => {
-    const remaining = headers.get("x-ratelimit-remaining-requests");
-    if (remaining === null || Number(remaining) > 0) return;
-    const reset = parseDuration(headers.get("x-ratelimit-reset-requests"));
-    if (reset !== null && reset > 0) pauseFor(reset);
+  const observe = (hint: RateHint) => {
+    if (hint.remainingRequests === 0 && hint.resetRequestsMs) pauseFor(hint.resetRequestsMs);
+    if (hint.remainingTokens === 0 && hint.resetTokensMs) pauseFor(hint.resetTokensMs);
   };
 
-  return { run, observeHeaders, stats: () => ({ ...stats }) };
+  return { run, observe, stats: () => ({ ...stats }) };
 }
 
 function abortError(): Error {

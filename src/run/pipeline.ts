@@ -1,27 +1,24 @@
-// Plans and runs the tasks of one article: a translation per language the article is not in,
-// one digest for all languages; each task goes cache -> model -> checks -> cache.
+// Runs the tasks of one article: a list of tasks (translate, digest, ...), each with its jobs
+// (a translation per language, one digest), all in parallel; each job goes cache -> model ->
+// checks -> cache. The same tasks plan the article for --dry-run.
 import pLimit from "p-limit";
 import { createHash } from "node:crypto";
-import { addUsage, emptyUsage, type Article, type ArticleResult, type LanguageResult, type Provenance } from "../core/types.ts";
-import type { Limiter, ModelClient } from "../model/openai.ts";
+import { addUsage, emptyUsage, type Article, type ArticleResult, type LanguageResult, type Provenance, type TaskKind, type Usage } from "../core/types.ts";
 import type { Cache } from "../core/cache.ts";
 import { loadPromptSet, type PromptSet } from "../core/prompts.ts";
-import { baseLanguage } from "../core/language.ts";
 import { targetFor } from "../core/styles.ts";
-import { applyHouseStyle } from "../checks/index.ts";
-import type { TaskContext } from "../tasks/request.ts";
 import type { GlossaryEntry } from "../core/glossary.ts";
-import type { TaskOutcome } from "../tasks/run-task.ts";
-import { translateArticle } from "../tasks/translate.ts";
-import { digestArticle } from "../tasks/digest.ts";
 import { usageOf, withUsage } from "../core/errors.ts";
+import type { ChatModel, Limiter } from "../model/provider.ts";
+import { taskFor, type PlannedCall, type TaskContext, type TaskOutcome, type TaskRun } from "../tasks/index.ts";
+import { runTask } from "../tasks/run-task.ts";
+import type { TaskRequest } from "../tasks/request.ts";
 
-export type TaskKind = "translate" | "digest";
-
-export type { Limiter } from "../model/openai.ts";
+export type { Limiter } from "../model/provider.ts";
+export type { TaskKind } from "../core/types.ts";
 
 export interface PipelineOptions {
-  client: ModelClient;
+  client: ChatModel;
   model: string;
   /** null: no cache (--no-cache). */
   cache: Cache | null;
@@ -29,7 +26,7 @@ export interface PipelineOptions {
   languages: string[];
   /** Regional variants applied to matching languages: ["de-CH"] turns "de" into de-CH. */
   variants?: string[];
-  /** Which tasks to run: `run` does both, `summarize`/`newsletter` only the digest. */
+  /** Which tasks to run: `run` does translate and digest, `summarize`/`newsletter` only the digest. */
   tasks?: TaskKind[];
   prompts?: PromptSet;
   glossary?: GlossaryEntry[];
@@ -38,19 +35,10 @@ export interface PipelineOptions {
   contextTokens?: number;
   /** Article tokens per translation call; by default derived from the context and the prompt's max_tokens. */
   chunkTokens?: number;
-  /** Model calls at once across everything this pipeline runs (default 8). */
+  /** Model calls at once across everything this pipeline runs (default 8); ignored with a `limiter`. */
   concurrency?: number;
   limiter?: Limiter;
   signal?: AbortSignal;
-}
-
-/** A prepared pipeline: prompts loaded once, one limiter and one in-flight table across a batch. */
-export interface Pipeline {
-  options: PipelineOptions;
-  context: TaskContext;
-  limiter: Limiter;
-  inFlight: Map<string, Promise<TaskOutcome<unknown>>>;
-  provenance: Provenance;
 }
 
 function provenanceOf(model: string, prompts: PromptSet, glossary: GlossaryEntry[]): Provenance {
@@ -62,87 +50,123 @@ function provenanceOf(model: string, prompts: PromptSet, glossary: GlossaryEntry
   };
 }
 
+/** A prepared pipeline: prompts loaded once, one limiter and one table of work in flight across a batch. */
+export class Pipeline {
+  readonly options: Readonly<PipelineOptions>;
+  readonly tasks: TaskKind[];
+  /** What made its results: recorded in each. */
+  readonly provenance: Provenance;
+  private readonly run: TaskRun;
+
+  /** `shared`: another pipeline's client, limiter and work in flight (see derive). */
+  constructor(options: PipelineOptions, shared?: TaskRun) {
+    this.options = options;
+    this.tasks = options.tasks ?? ["translate", "digest"];
+    const prompts = options.prompts ?? shared?.prompts ?? loadPromptSet();
+    const limit = pLimit(Math.max(1, options.concurrency ?? 8));
+    this.run = shared ? { ...shared, languages: options.languages, cache: options.cache } : {
+      prompts,
+      model: options.model,
+      glossary: options.glossary ?? [],
+      languages: options.languages,
+      contextTokens: options.contextTokens,
+      chunkTokens: options.chunkTokens,
+      chat: options.client,
+      cache: options.cache,
+      limiter: options.limiter ?? ((fn) => limit(fn)),
+      inFlight: new Map(),
+      repairs: options.repairs ?? 2,
+      signal: options.signal,
+    };
+    this.provenance = provenanceOf(options.model, prompts, this.run.glossary);
+  }
+
+  get model(): string {
+    return this.options.model;
+  }
+
+  /** What requests are built from: prompts, model, glossary, languages, token budgets. */
+  get context(): TaskContext {
+    return this.run;
+  }
+
+  /** The same client, limiter and work in flight for other languages, or with another cache (e.g. one that only writes). */
+  derive(changes: { languages?: string[]; cache?: Cache | null }): Pipeline {
+    return new Pipeline({ ...this.options, ...changes }, this.run);
+  }
+
+  /** One job of one task for an article, outside `process` (e.g. the review desk's digest again). */
+  runJob<V>(kind: TaskKind, article: Article, targets: Record<string, string>): Promise<TaskOutcome<V>> {
+    return taskFor(kind).run(this.run, article, { targets }) as Promise<TaskOutcome<V>>;
+  }
+
+  get prompts(): PromptSet {
+    return this.run.prompts;
+  }
+
+  /** Result key -> target written: "de" -> "de-CH" under --variant de-CH. */
+  targets(): Record<string, string> {
+    return Object.fromEntries(this.options.languages.map((lang) => [lang, targetFor(lang, this.options.variants)]));
+  }
+
+  /** One request through the cache, single-flight and the model, outside any task (e.g. the review desk's). */
+  request<T>(request: TaskRequest): Promise<TaskOutcome<T>> {
+    return runTask<T>(this.run, request);
+  }
+
+  /** Everything the pipeline's tasks do for one article. Throws when a task fails; finished tasks stay cached. */
+  async process(article: Article): Promise<ArticleResult> {
+    const targets = this.targets();
+    const usage = emptyUsage();
+    const warnings: string[] = [...(article.warnings ?? [])];
+    const languages: Record<string, Partial<LanguageResult>> = {};
+    for (const [lang, target] of Object.entries(targets)) languages[lang] = target !== lang ? { variant: target } : {};
+
+    const jobs: Promise<void>[] = [];
+    for (const kind of this.tasks) {
+      const task = taskFor(kind);
+      for (const job of task.jobs(article, targets)) {
+        jobs.push(
+          task.run(this.run, article, job).then((outcome) => {
+            addUsage(usage, outcome.usage);
+            warnings.push(...outcome.warnings.map((w) => `${kind} ${w}`));
+            task.apply(languages, job, outcome.value);
+          }),
+        );
+      }
+    }
+    // Wait for every task, so each finished one reaches the cache, then report the first failure.
+    const settled = await Promise.allSettled(jobs);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) {
+      for (const s of settled) if (s.status === "rejected") addUsage(usage, usageOf(s.reason) ?? emptyUsage());
+      throw withUsage(failed.reason, usage);
+    }
+    return {
+      id: article.id,
+      source: { path: article.source.path, lang: article.lang, title: article.title, published: article.published, credit: article.credit, url: article.url },
+      languages,
+      usage: usage as Usage,
+      warnings,
+      provenance: this.provenance,
+    };
+  }
+
+  /** The calls `process` would make for this article, task by task: what --dry-run counts. */
+  plan(article: Article): PlannedCall[] {
+    const targets = this.targets();
+    return this.tasks.flatMap((kind) => {
+      const task = taskFor(kind);
+      return task.jobs(article, targets).flatMap((job) => task.plan(this.run, article, job));
+    });
+  }
+}
+
 export function createPipeline(options: PipelineOptions): Pipeline {
-  const prompts = options.prompts ?? loadPromptSet();
-  const limit = pLimit(Math.max(1, options.concurrency ?? 8));
-  return {
-    options,
-    context: { prompts, model: options.model, glossary: options.glossary ?? [], languages: options.languages },
-    limiter: options.limiter ?? ((fn) => limit(fn)),
-    inFlight: new Map(),
-    provenance: provenanceOf(options.model, prompts, options.glossary ?? []),
-  };
+  return new Pipeline(options);
 }
 
 /** Everything `run` does for one article. Throws when a task fails; finished tasks stay cached. */
-export async function processArticle(article: Article, pipelineOrOptions: Pipeline | PipelineOptions): Promise<ArticleResult> {
-  const pipeline = "inFlight" in pipelineOrOptions ? pipelineOrOptions : createPipeline(pipelineOrOptions);
-  const { options } = pipeline;
-  const tasks = options.tasks ?? ["translate", "digest"];
-  const targets: Record<string, string> = {};
-  for (const lang of options.languages) targets[lang] = targetFor(lang, options.variants);
-
-  const usage = emptyUsage();
-  const warnings: string[] = [...(article.warnings ?? [])];
-  const languages: Record<string, Partial<LanguageResult>> = {};
-  for (const lang of options.languages) languages[lang] = targets[lang] !== lang ? { variant: targets[lang] } : {};
-
-  const jobs: Promise<void>[] = [];
-  if (tasks.includes("translate")) {
-    for (const [lang, target] of Object.entries(targets)) {
-      if (baseLanguage(target) === article.lang) {
-        languages[lang]!.title = applyHouseStyle(article.title, target);
-        languages[lang]!.paragraphs = article.paragraphs.map((p) => applyHouseStyle(p, target));
-        continue;
-      }
-      jobs.push(
-        translateArticle(pipeline, article, target).then((outcome) => {
-          addUsage(usage, outcome.usage);
-          warnings.push(...outcome.warnings.map((w) => `translate ${lang}: ${w}`));
-          languages[lang]!.title = applyHouseStyle(outcome.value.title, target);
-          languages[lang]!.paragraphs = outcome.value.paragraphs.map((p) => applyHouseStyle(p, target));
-        }),
-      );
-    }
-  }
-  if (tasks.includes("digest")) {
-    jobs.push(
-      digestArticle(pipeline, article, targets).then((outcome) => {
-        addUsage(usage, outcome.usage);
-        warnings.push(...outcome.warnings.map((w) => `digest ${w}`));
-        for (const [lang, target] of Object.entries(targets)) {
-          const digest = outcome.value[lang]!;
-          const style = (s: string) => applyHouseStyle(s, target);
-          Object.assign(languages[lang]!, {
-            summary: style(digest.summary),
-            keyPoints: digest.keyPoints.map(style),
-            snippet: { headline: style(digest.snippet.headline), teaser: style(digest.snippet.teaser) },
-          });
-        }
-      }),
-    );
-  }
-  // Wait for every task, so each finished one reaches the cache, then report the first failure.
-  const settled = await Promise.allSettled(jobs);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (failed) {
-    for (const s of settled) if (s.status === "rejected") addUsage(usage, usageOf(s.reason) ?? emptyUsage());
-    throw withUsage(failed.reason, usage);
-  }
-
-  return {
-    id: article.id,
-    source: {
-      path: article.source.path,
-      lang: article.lang,
-      title: article.title,
-      published: article.published,
-      credit: article.credit,
-      url: article.url,
-    },
-    languages,
-    usage,
-    warnings,
-    provenance: pipeline.provenance,
-  };
+export function processArticle(article: Article, pipeline: Pipeline | PipelineOptions): Promise<ArticleResult> {
+  return (pipeline instanceof Pipeline ? pipeline : new Pipeline(pipeline)).process(article);
 }

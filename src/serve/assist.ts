@@ -7,15 +7,14 @@ import type { Pipeline } from "../run/pipeline.ts";
 import { loadPrompt, renderPrompt, type Prompt } from "../core/prompts.ts";
 import { articleBlock } from "../tasks/article-block.ts";
 import { cacheKey, type Cache } from "../core/cache.ts";
-import { jsonSchemaOf } from "../model/openai.ts";
 import { ARTICLE_TASKS, articleTasksSchema, TranslationAnswer, TranslationSchema, type Translation } from "../tasks/schemas.ts";
 import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
 import { styleRules, targetFor } from "../core/styles.ts";
 import { languageName } from "../core/language.ts";
 import { applyHouseStyle, checkTranslation } from "../checks/index.ts";
-import { runTask, type TaskOutcome } from "../tasks/run-task.ts";
-import type { TaskRequest } from "../tasks/request.ts";
-import { digestArticle } from "../tasks/digest.ts";
+import type { TaskOutcome } from "../tasks/context.ts";
+import { shapeHash, type TaskRequest } from "../tasks/request.ts";
+import type { Digest } from "../tasks/schemas.ts";
 import { sourceKey } from "./review.ts";
 
 const PROMPTS_DIR = fileURLToPath(new URL("./prompts/", import.meta.url));
@@ -73,7 +72,7 @@ export async function retranslateParagraph(
   const target = targetFor(lang, variants);
   const run = forResult(pipeline, result);
   const request = paragraphRequest(run, article, target, index);
-  const outcome: TaskOutcome<Translation> = await runTask<Translation>(run, request);
+  const outcome: TaskOutcome<Translation> = await run.request<Translation>(request);
   const text = applyHouseStyle(outcome.value.paragraphs[0]!.replace(new RegExp(`^\\s*\\[${index + 1}\\]\\s*`), ""), target);
   return { value: text, warnings: outcome.warnings.map((w) => `translate ${lang}: ${w}`), usage: outcome.usage };
 }
@@ -106,7 +105,7 @@ function paragraphRequest(pipeline: Pipeline, article: Article, target: string, 
       code: 1,
       templates: [prompts.house.hash, prompt.hash],
       model,
-      schema: jsonSchemaOf(TranslationSchema, "translation"),
+      schema: shapeHash("translation", () => TranslationSchema),
       settings,
       input: messages,
     }),
@@ -151,8 +150,8 @@ export async function rerunDigest(
   for (const lang of Object.keys(result.languages)) targets[lang] = targetFor(lang, options.variants);
   const cache = pipeline.options.cache;
   const base = forResult(pipeline, result);
-  const run: Pipeline = options.fresh && cache ? { ...base, options: { ...base.options, cache: writeOnly(cache) } } : base;
-  const outcome = await digestArticle(run, article, targets);
+  const run = options.fresh && cache ? base.derive({ cache: writeOnly(cache) }) : base;
+  const outcome = await run.runJob<Digest>("digest", article, targets);
   const value: Record<string, DigestProposal> = {};
   for (const [lang, target] of Object.entries(targets)) {
     const digest = outcome.value[lang]!;
@@ -172,8 +171,7 @@ export async function rerunDigest(
  * stay the same.
  */
 function forResult(pipeline: Pipeline, result: ArticleResult): Pipeline {
-  const languages = Object.keys(result.languages);
-  return { ...pipeline, options: { ...pipeline.options, languages }, context: { ...pipeline.context, languages } };
+  return pipeline.derive({ languages: Object.keys(result.languages) });
 }
 
 /** The cache, but every lookup misses: the answer is made again and stored. */

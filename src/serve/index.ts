@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { Cache, defaultCachePath } from "../core/cache.ts";
 import { modelConfig, DEFAULT_MODEL } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
-import { createModelClient } from "../model/openai.ts";
+import { createModelClient } from "../model/create.ts";
 import { createPipeline, type Pipeline } from "../run/pipeline.ts";
 import { loadPromptSet } from "../core/prompts.ts";
 import { defaultGlossaryPath, loadGlossary } from "../core/glossary.ts";

@@ -1,13 +1,11 @@
-// One task: cache first, identical work in flight shared (single-flight on the cache key), then
-// the model under the batch's limiter; the answer is cached the moment it is valid.
+// One task request: cache first, identical work in flight shared (single-flight on the cache
+// key), then the model under the batch's limiter; the answer is cached the moment it is valid.
 import type { z } from "zod";
-import { addUsage, emptyUsage, type Usage } from "../core/types.ts";
-import { requestStructured } from "../model/openai.ts";
+import { addUsage, emptyUsage } from "../core/types.ts";
+import { NewsdeskError, usageOf, withUsage } from "../core/errors.ts";
+import { requestStructured } from "../model/structured.ts";
 import type { TaskRequest } from "./request.ts";
-import type { Pipeline } from "../run/pipeline.ts";
-import { usageOf, withUsage } from "../core/errors.ts";
-
-export interface TaskOutcome<T> { value: T; warnings: string[]; usage: Usage }
+import type { TaskOutcome, TaskRun } from "./context.ts";
 
 /** Several calls' outcomes as one: usage added up, warnings in order. */
 export function combine<T>(outcomes: TaskOutcome<unknown>[], value: T): TaskOutcome<T> {
@@ -23,9 +21,14 @@ export function failedAfter(outcomes: TaskOutcome<unknown>[], error: unknown): n
   throw withUsage(error, usage);
 }
 
+/** What the cache records beside a task's answer, so `cache list` can show it per article. */
+export function cacheMeta(request: TaskRequest<z.ZodType>, model: string) {
+  return { task: request.task, model, article: request.article.id, title: request.article.title, langs: request.langs };
+}
+
 /** The cached answer of a task, if there is one. */
-export function cachedOutcome<T>(pipeline: Pipeline, request: TaskRequest<z.ZodType>): TaskOutcome<T> | undefined {
-  const cached = pipeline.options.cache?.get<T>(request.key);
+export function cachedOutcome<T>(run: TaskRun, request: TaskRequest<z.ZodType>): TaskOutcome<T> | undefined {
+  const cached = run.cache?.get<T>(request.key);
   if (!cached) return undefined;
   return { value: cached.value, warnings: cached.warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
 }
@@ -43,17 +46,18 @@ function sharedFailure(error: unknown): unknown {
   return copy;
 }
 
-/** What the cache records beside a task's answer, so `cache list` can show it per article. */
-export function cacheMeta(request: TaskRequest<z.ZodType>, model: string) {
-  return { task: request.task, model, article: request.article.id, title: request.article.title, langs: request.langs };
+/** The error as one of ours, labelled with the task it belongs to ("translate de"). */
+function labelled(error: unknown, label: string): NewsdeskError {
+  const ours = error instanceof NewsdeskError ? error : new NewsdeskError(error instanceof Error ? error.message : String(error), { cause: error });
+  ours.task ??= label;
+  return ours;
 }
 
 /** Cache first; identical work already in flight is shared (single-flight on the cache key). */
-export function runTask<T>(pipeline: Pipeline, request: TaskRequest<z.ZodType>): Promise<TaskOutcome<T>> {
-  const { options } = pipeline;
-  const cached = cachedOutcome<T>(pipeline, request);
+export function runTask<T>(run: TaskRun, request: TaskRequest<z.ZodType>): Promise<TaskOutcome<T>> {
+  const cached = cachedOutcome<T>(run, request);
   if (cached) return Promise.resolve(cached);
-  const running = pipeline.inFlight.get(request.key);
+  const running = run.inFlight.get(request.key);
   if (running) {
     return running.then(
       (outcome) => ({ ...outcome, usage: { ...emptyUsage(), cacheHits: 1 } }) as TaskOutcome<T>,
@@ -63,8 +67,8 @@ export function runTask<T>(pipeline: Pipeline, request: TaskRequest<z.ZodType>):
     );
   }
   // The limiter runs each HTTP call (transport retries there); the repairs are the model layer's.
-  const promise = requestStructured(options.client, {
-    model: options.model,
+  const promise = requestStructured(run.chat, {
+    model: run.model,
     messages: request.messages,
     schema: request.schema,
     responseSchema: request.responseSchema,
@@ -72,19 +76,18 @@ export function runTask<T>(pipeline: Pipeline, request: TaskRequest<z.ZodType>):
     temperature: request.temperature,
     maxTokens: request.maxTokens,
     check: request.check,
-    repairs: options.repairs,
-    limiter: pipeline.limiter,
-    signal: options.signal,
+    repairs: run.repairs,
+    limiter: run.limiter,
+    signal: run.signal,
   })
     .then((result) => {
-      options.cache?.set(request.key, cacheMeta(request, options.model), { value: result.value, warnings: result.warnings });
+      run.cache?.set(request.key, cacheMeta(request, run.model), { value: result.value, warnings: result.warnings });
       return { value: result.value as T, warnings: result.warnings, usage: result.usage };
     })
     .catch((error: unknown) => {
-      if (error instanceof Error) error.message = `${request.label}: ${error.message}`;
-      throw error;
+      throw labelled(error, request.label);
     })
-    .finally(() => pipeline.inFlight.delete(request.key));
-  pipeline.inFlight.set(request.key, promise as Promise<TaskOutcome<unknown>>);
+    .finally(() => run.inFlight.delete(request.key));
+  run.inFlight.set(request.key, promise as Promise<TaskOutcome<unknown>>);
   return promise;
 }

@@ -1,18 +1,25 @@
-// Translations of whole articles: one call when the article fits, paragraph-aligned chunks in
-// order when it does not, smaller pieces when an answer comes back truncated.
+// The translation task: one per result language the article is not written in (the source
+// language's version is the cleaned original, no call). One call when the article fits; paragraph-
+// aligned chunks in order when it does not; smaller pieces when an answer comes back truncated.
 import type { Article } from "../core/types.ts";
-import type { Pipeline } from "../run/pipeline.ts";
-import type { Translation } from "./schemas.ts";
-import type { PromptSet } from "../core/prompts.ts";
-import { translateRequest } from "./request.ts";
-import { TruncatedError, usageOf } from "../core/errors.ts";
 import { emptyUsage } from "../core/types.ts";
+import { TruncatedError, usageOf } from "../core/errors.ts";
+import { renderPrompt, type PromptSet } from "../core/prompts.ts";
+import { baseLanguage, languageName } from "../core/language.ts";
+import { styleRules } from "../core/styles.ts";
+import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
 import { countTokens, fitsInTokens, paragraphTokens } from "../core/tokens.ts";
+import { applyHouseStyle, checkTranslation } from "../checks/index.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, joinChunks, translationBudget, type Chunk } from "./chunking.ts";
-import { combine, failedAfter, runTask, type TaskOutcome } from "./run-task.ts";
+import { ARTICLE_TASKS, TranslationAnswer, TranslationSchema, type Translation } from "./schemas.ts";
+import { bullets, houseMessages, keyFor, responseSchemaFor, shapeHash, type TaskRequest } from "./request.ts";
+import { combine, failedAfter, runTask } from "./run-task.ts";
+import type { PlannedCall, Task, TaskContext, TaskJob, TaskOutcome, TaskRun } from "./context.ts";
 
 /** How often a truncated translation is split again before the article fails. */
 const MAX_SPLITS = 4;
+/** A translation is about as long as its source (German a little longer). */
+const ANSWER_FACTOR = 1.25;
 
 /** Article tokens per translation call: --chunk-tokens, else from the context window and the prompt's max_tokens. */
 export function translationChunkTokens(options: { chunkTokens?: number; contextTokens?: number }, prompts: PromptSet): number {
@@ -26,6 +33,46 @@ export function translationChunkTokens(options: { chunkTokens?: number; contextT
   );
 }
 
+/** null when the article fits one call, else its paragraph-aligned chunks: the decision run and plan share. */
+function chunksOf(context: TaskContext, article: Article): Chunk[] | null {
+  const budget = translationChunkTokens(context, context.prompts);
+  return fitsInTokens(article.paragraphs, budget) ? null : chunkParagraphs(article.paragraphs, budget, countTokens);
+}
+
+export function translateRequest(ctx: TaskContext, article: Article, target: string, chunk?: { paragraphs: string[]; context?: string }) {
+  const { prompts } = ctx;
+  const paragraphs = chunk?.paragraphs ?? article.paragraphs;
+  const glossary = glossaryFor(ctx.glossary, [article.title, ...paragraphs].join("\n"), target);
+  const glossaryText = glossaryPromptText(glossary);
+  const styleLines = [...styleRules(target)];
+  if (chunk?.context) styleLines.push(`This is a part of a longer article. For consistent terms, the previous part read: ${chunk.context}`);
+  const messages = [
+    ...houseMessages(prompts, { ...article, paragraphs }),
+    ...renderPrompt(prompts.translate, {
+      target_language: languageName(target),
+      paragraph_count: String(paragraphs.length),
+      style_rules: bullets(styleLines),
+      glossary: glossaryText ? `- Use the desk's terms:\n${glossaryText}` : "",
+    }),
+  ];
+  const settings = prompts.translate.settings;
+  const request: TaskRequest<typeof TranslationAnswer> = {
+    task: "translate",
+    label: `translate ${target}`,
+    article: { id: article.id, title: article.title },
+    langs: [target],
+    key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, shapeHash("translation", () => TranslationSchema), settings, messages),
+    messages,
+    schema: TranslationAnswer,
+    responseSchema: responseSchemaFor(ctx.languages),
+    schemaName: ARTICLE_TASKS,
+    temperature: settings.temperature,
+    maxTokens: settings.max_tokens,
+    check: (value) => checkTranslation({ source: { title: article.title, paragraphs, lang: article.lang }, output: value, target, glossary }),
+  };
+  return request;
+}
+
 /**
  * The prompt numbers the paragraphs it sends "[1]", "[2]"...; a model that copies the number into
  * its answer gets it removed in code (unless the source paragraph itself starts that way).
@@ -37,14 +84,13 @@ function withoutEchoedNumber(paragraph: string, index: number, source: string[])
 
 /**
  * The whole article in one call when it fits the budget; otherwise paragraph-aligned chunks in
- * order, each told how the previous one ended, so terms stay the same. A truncated answer
- * (finish_reason "length") is retried in smaller pieces rather than failing.
+ * order, each told how the previous one ended, so terms stay the same.
  */
-export async function translateArticle(pipeline: Pipeline, article: Article, target: string): Promise<TaskOutcome<Translation>> {
-  const budget = translationChunkTokens(pipeline.options, pipeline.context.prompts);
-  const chunks = fitsInTokens(article.paragraphs, budget) ? null : chunkParagraphs(article.paragraphs, budget, countTokens);
-  if (!chunks) return translatePieces(pipeline, article, target, article.paragraphs, undefined, budget, 0);
-  return translateChunks(pipeline, article, target, chunks, undefined, budget, 0, []);
+export async function translateArticle(run: TaskRun, article: Article, target: string): Promise<TaskOutcome<Translation>> {
+  const budget = translationChunkTokens(run, run.prompts);
+  const chunks = chunksOf(run, article);
+  if (!chunks) return translatePieces(run, article, target, article.paragraphs, undefined, budget, 0);
+  return translateChunks(run, article, target, chunks, undefined, budget, 0, []);
 }
 
 /**
@@ -52,7 +98,7 @@ export async function translateArticle(pipeline: Pipeline, article: Article, tar
  * from. `paid`: outcomes already paid for (a truncated answer) that count towards the usage.
  */
 async function translateChunks(
-  pipeline: Pipeline,
+  run: TaskRun,
   article: Article,
   target: string,
   chunks: Chunk[],
@@ -64,9 +110,7 @@ async function translateChunks(
   const outcomes: TaskOutcome<Translation>[] = [];
   let previous = context;
   for (const chunk of chunks) {
-    const outcome = await translatePieces(pipeline, article, target, chunk.paragraphs, previous, budget, splits).catch((e) =>
-      failedAfter([...paid, ...outcomes], e),
-    );
+    const outcome = await translatePieces(run, article, target, chunk.paragraphs, previous, budget, splits).catch((e) => failedAfter([...paid, ...outcomes], e));
     outcomes.push(outcome);
     previous = outcome.value.paragraphs.at(-1);
   }
@@ -74,8 +118,9 @@ async function translateChunks(
   return combine([...paid, ...outcomes], { title: outcomes[0]!.value.title, paragraphs });
 }
 
+/** Pieces of the article in one call; a truncated answer is retried in smaller pieces rather than failing. */
 async function translatePieces(
-  pipeline: Pipeline,
+  run: TaskRun,
   article: Article,
   target: string,
   pieces: string[],
@@ -84,9 +129,9 @@ async function translatePieces(
   splits: number,
 ): Promise<TaskOutcome<Translation>> {
   const whole = pieces === article.paragraphs;
-  const request = translateRequest(pipeline.context, article, target, whole ? undefined : { paragraphs: pieces, context });
+  const request = translateRequest(run, article, target, whole ? undefined : { paragraphs: pieces, context });
   try {
-    const outcome = await runTask<Translation>(pipeline, request);
+    const outcome = await runTask<Translation>(run, request);
     return { ...outcome, value: { ...outcome.value, paragraphs: outcome.value.paragraphs.map((p, i) => withoutEchoedNumber(p, i, pieces)) } };
   } catch (error) {
     if (!(error instanceof TruncatedError) || splits >= MAX_SPLITS) throw error;
@@ -95,6 +140,43 @@ async function translatePieces(
     if (chunks.length < 2) throw error;
     // The truncated answer was paid for too.
     const truncated: TaskOutcome<null> = { value: null, warnings: [], usage: usageOf(error) ?? emptyUsage() };
-    return translateChunks(pipeline, article, target, chunks, context, smaller, splits + 1, [truncated]);
+    return translateChunks(run, article, target, chunks, context, smaller, splits + 1, [truncated]);
   }
 }
+
+/** The one result language a translation job fills. */
+const lang = (job: TaskJob) => Object.keys(job.targets)[0]!;
+
+export const translateTask: Task<Translation> = {
+  kind: "translate",
+
+  jobs(article, targets) {
+    return Object.entries(targets).map(([key, target]) => ({ targets: { [key]: target }, free: baseLanguage(target) === article.lang }));
+  },
+
+  async run(run, article, job) {
+    if (job.free) return { value: { title: article.title, paragraphs: article.paragraphs }, warnings: [], usage: emptyUsage() };
+    const outcome = await translateArticle(run, article, job.targets[lang(job)]!);
+    return { ...outcome, warnings: outcome.warnings.map((w) => `${lang(job)}: ${w}`) };
+  },
+
+  plan(context, article, job): PlannedCall[] {
+    if (job.free) return [];
+    const target = job.targets[lang(job)]!;
+    const chunks = chunksOf(context, article);
+    // From the second chunk on, the real prompt quotes the previous chunk's translation, which a
+    // plan cannot know: those keys never match the cache (counted as calls).
+    const pieces = chunks ? chunks.map((c, i) => ({ paragraphs: c.paragraphs, context: i === 0 ? undefined : "(the end of the previous part's translation)" })) : [undefined];
+    return pieces.map((piece) => ({
+      request: translateRequest(context, article, target, piece) as TaskRequest,
+      completionTokens: Math.ceil(paragraphTokens([article.title, ...(piece?.paragraphs ?? article.paragraphs)]) * ANSWER_FACTOR),
+    }));
+  },
+
+  apply(languages, job, value) {
+    const key = lang(job);
+    const target = job.targets[key]!;
+    languages[key]!.title = applyHouseStyle(value.title, target);
+    languages[key]!.paragraphs = value.paragraphs.map((p) => applyHouseStyle(p, target));
+  },
+};

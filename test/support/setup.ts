@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArticle } from "../../src/article/index.ts";
 import { Cache } from "../../src/core/cache.ts";
-import { createModelClient } from "../../src/model/openai.ts";
+import { createModelClient } from "../../src/model/create.ts";
 import { createPipeline, type PipelineOptions } from "../../src/run/pipeline.ts";
 import { DEFAULT_PROMPTS_DIR, loadPromptSet } from "../../src/core/prompts.ts";
 import { defaultGlossaryPath, loadGlossary } from "../../src/core/glossary.ts";
