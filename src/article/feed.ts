@@ -210,7 +210,8 @@ function parseAtom(doc: Node, where: string, base: string | null): Feed {
   const prefix = doc.feed ? "" : "atom:";
   const feed = asNode(doc[`${prefix}feed`]);
   if (!feed) throw new InputError(where, "not a valid Atom feed (no <feed>)");
-  const feedBase = absoluteHttp(feed["@xml:base"] as string | undefined, base) ?? base;
+  // Relative entry links resolve against xml:base, else the feed's URL, else its own alternate link.
+  const feedBase = absoluteHttp(feed["@xml:base"] as string | undefined, base) ?? base ?? atomLink(feed[`${prefix}link`], null);
   const entries = ((feed[`${prefix}entry`] ?? []) as unknown[]).map(asNode).filter((n): n is Node => n !== null);
   const items = entries.map((entry, i): FeedItem => {
     const entryBase = absoluteHttp(entry["@xml:base"] as string | undefined, feedBase) ?? feedBase;
