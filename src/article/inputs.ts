@@ -11,10 +11,13 @@ import { readJsonl } from "./jsonl.ts";
 import { DEFAULT_MAX_BYTES, type ReadOptions } from "./options.ts";
 import { contentHash } from "./id.ts";
 import { formatFromPath, parseArticle, sniffFormat, type InputFormat } from "./parse.ts";
+import { looksLikeUrl } from "./fetch.ts";
+import { sniffFeed } from "./feed.ts";
+import { closeRemote, readFeedText, readUrl, urlList, type RemoteContext } from "./remote.ts";
 
 export type ReadItem = { article: Article } | { error: InputError };
 
-interface Context {
+interface Context extends RemoteContext {
   options: ReadOptions;
   maxBytes: number;
   debris: Set<string>;
@@ -76,22 +79,33 @@ async function* readInputs(inputs: string[], options: ReadOptions): AsyncGenerat
     return;
   }
   const ctx: Context = { options, maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES, debris };
-  for (const input of inputs) {
-    if (input === "-") {
-      yield* readStdin(ctx);
-      continue;
-    }
-    let info;
-    try {
-      info = await stat(input);
-    } catch (error) {
-      if (isFsError(error) && error.code === "ENOENT" && GLOB_CHARS.test(input)) yield* readGlob(input, ctx);
-      else yield asItem(error, input);
-      continue;
-    }
-    if (info.isDirectory()) yield* readDirectory(input, ctx);
-    else yield* readFileInput(input, formatFromPath(input), ctx);
+  try {
+    for (const input of inputs) yield* readInput(input, ctx);
+  } finally {
+    closeRemote(ctx);
   }
+}
+
+async function* readInput(input: string, ctx: Context): AsyncGenerator<ReadItem> {
+  if (input === "-") {
+    yield* readStdin(ctx);
+    return;
+  }
+  // A URL is never looked for on disk; a scheme other than http(s) is refused by the fetcher.
+  if (looksLikeUrl(input)) {
+    yield* readUrl(input, ctx);
+    return;
+  }
+  let info;
+  try {
+    info = await stat(input);
+  } catch (error) {
+    if (isFsError(error) && error.code === "ENOENT" && GLOB_CHARS.test(input)) yield* readGlob(input, ctx);
+    else yield asItem(error, input);
+    return;
+  }
+  if (info.isDirectory()) yield* readDirectory(input, ctx);
+  else yield* readFileInput(input, formatFromPath(input), ctx);
 }
 
 /** The article files under `dir`, depth first in sorted order, one directory listing at a time. */
@@ -188,11 +202,39 @@ async function* readFileInput(file: string, format: InputFormat | null, ctx: Con
     yield { error: new InputError(file, tooBigProblem(size, ctx.maxBytes)) };
     return;
   }
+  let text: string;
   try {
-    const text = decodeText(readFileSync(file), file);
-    yield { article: parseText(text, file, format, ctx) };
+    text = decodeText(readFileSync(file), file);
   } catch (error) {
     yield asItem(error, file);
+    return;
+  }
+  yield* readDocument(text, file, format, ctx);
+}
+
+/**
+ * One document's text: a feed (item by item), a list of URLs (each read in turn), or an article.
+ * A feed is told by its root element or JSON Feed version; a URL list by every line that is not
+ * blank or a `#` comment being a URL.
+ */
+async function* readDocument(text: string, path: string, format: InputFormat | null, ctx: Context): AsyncGenerator<ReadItem> {
+  if (format !== "markdown" && sniffFeed(text) !== null) {
+    yield* readFeedText(text, path, null, ctx);
+    return;
+  }
+  if (format === "feed") {
+    yield { error: new InputError(path, "not a feed (no <rss>, <feed> or JSON Feed version)") };
+    return;
+  }
+  const urls = format === "text" || format === null ? urlList(text) : null;
+  if (urls) {
+    for (const url of urls) yield* readUrl(url, ctx);
+    return;
+  }
+  try {
+    yield { article: parseText(text, path, format, ctx) };
+  } catch (error) {
+    yield asItem(error, path);
   }
 }
 
@@ -200,16 +242,17 @@ function jsonlOptions(ctx: Context) {
   return { sourceLang: ctx.options.sourceLang, debris: ctx.debris, maxBytes: ctx.maxBytes };
 }
 
-function parseText(text: string, path: string, format: InputFormat | null, ctx: Context): Article {
+function parseText(text: string, path: string, format: Exclude<InputFormat, "feed"> | null, ctx: Context): Article {
   if (!text.trim()) throw new InputError(path, "empty file");
   let f = format ?? sniffFormat(text);
-  if (f === "jsonl") f = "text"; // a single document is never a feed
+  if (f === "jsonl" || f === "feed") f = "text"; // a single document is never a JSONL stream
   return parseArticle(text, { path }, f, ctx.options);
 }
 
 /** Stdin: JSONL is streamed line by line; any other format is read whole (up to maxBytes) and sniffed. */
 async function* readStdin(ctx: Context): AsyncGenerator<ReadItem> {
   const path = "-";
+  let text: string;
   const stream = ctx.options.stdin ?? process.stdin;
   const iterator = (stream as AsyncIterable<string | Buffer>)[Symbol.asyncIterator]();
   const head: Buffer[] = [];
@@ -255,9 +298,10 @@ async function* readStdin(ctx: Context): AsyncGenerator<ReadItem> {
       yield { error: new InputError(path, "empty file") };
       return;
     }
-    const text = decodeText(Buffer.concat(head), path);
-    yield { article: parseText(text, path, null, ctx) };
+    text = decodeText(Buffer.concat(head), path);
   } catch (error) {
     yield asItem(error, path);
+    return;
   }
+  yield* readDocument(text, path, null, ctx);
 }

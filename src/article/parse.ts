@@ -10,7 +10,8 @@ import { parseWireText } from "./wire-text.ts";
 import type { ReadOptions } from "./options.ts";
 
 export type DocumentFormat = "text" | "markdown" | "html";
-export type InputFormat = DocumentFormat | "jsonl";
+/** "feed": RSS, Atom or JSON Feed (by extension .rss/.atom; other names are sniffed by content). */
+export type InputFormat = DocumentFormat | "jsonl" | "feed";
 
 const EXTENSIONS: Record<string, InputFormat> = {
   ".txt": "text",
@@ -22,6 +23,8 @@ const EXTENSIONS: Record<string, InputFormat> = {
   ".htm": "html",
   ".jsonl": "jsonl",
   ".ndjson": "jsonl",
+  ".rss": "feed",
+  ".atom": "feed",
 };
 
 /** The format a path's extension stands for, or null when it is not an article file. */

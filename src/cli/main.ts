@@ -10,6 +10,7 @@ import { DEFAULT_TIMEOUT_MS, type ProviderOptions } from "../model/provider.ts";
 import { createPipeline, type TaskKind } from "../run/pipeline.ts";
 import { loadPromptSet } from "../core/prompts.ts";
 import { readArticles, reportStructureWarnings, type ReadOptions } from "../article/index.ts";
+import { parseSince } from "../article/feed.ts";
 import { runBatch, sourceLabel, type BatchSummary } from "../run/batch.ts";
 import { removeStaleTempFiles, writeResultFiles } from "../render/files.ts";
 import { articleMarkdown, translationMarkdown } from "../render/markdown.ts";
@@ -49,6 +50,9 @@ interface CommonFlags {
   out?: string;
   strict?: boolean;
   provider?: string;
+  since?: Date;
+  limit?: number;
+  fetchTimeout?: number;
 }
 
 const EXIT_OK = 0;
@@ -77,6 +81,14 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
   return n;
+}
+
+function since(value: string): Date {
+  try {
+    return parseSince(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function variantList(value: string): string[] {
@@ -117,7 +129,10 @@ function withCommonOptions(command: Command): Command {
     .option("--no-glossary", "use no glossary")
     .option("--variant <codes>", `regional variants: ${KNOWN_VARIANTS.join(", ")}`, variantList)
     .option("--source-lang <code>", "language of the articles, instead of detecting it")
-    .option("--max-bytes <n>", "largest input file read", positiveInt)
+    .option("--max-bytes <n>", "largest input file or fetched page read", positiveInt)
+    .option("--since <when>", "feeds: only items published since then: a duration (6h, 2d) or a date (2024-05-16)", since)
+    .option("--limit <n>", "feeds: at most this many items per feed, newest first", atLeastOne)
+    .option("--fetch-timeout <seconds>", "URLs: longest time for one page or feed, redirects and body included (default 30)", seconds)
     .option("--debris-file <file>", "more navigation debris to drop, one line per entry (added to the shipped list)")
     .option("--context-tokens <n>", "the model's context window, for splitting long articles (default 128000)", positiveInt)
     .option("--chunk-tokens <n>", "article tokens per translation call (default: from the context window and the prompt's max_tokens)", positiveInt)
@@ -133,7 +148,20 @@ function withCommonOptions(command: Command): Command {
 }
 
 function readOptionsFor(flags: CommonFlags): ReadOptions {
-  return { sourceLang: flags.sourceLang, maxBytes: flags.maxBytes, debrisFile: flags.debrisFile };
+  return {
+    sourceLang: flags.sourceLang,
+    maxBytes: flags.maxBytes,
+    debrisFile: flags.debrisFile,
+    since: flags.since,
+    limit: flags.limit,
+    fetchTimeoutMs: flags.fetchTimeout === undefined ? undefined : flags.fetchTimeout * 1000,
+    // Fetched pages and their validators go into the same file as the task cache (table `pages`).
+    fetchCache: cacheFileOf(flags) ?? undefined,
+  };
+}
+
+function cacheFileOf(flags: CommonFlags): string | null {
+  return flags.cache === false ? null : typeof flags.cache === "string" ? flags.cache : defaultCachePath();
 }
 
 /** The shipped glossary unless --glossary names another or --no-glossary turns it off. */
@@ -312,7 +340,9 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
   const cache = cacheFile && existsSync(cacheFile) ? new Cache(cacheFile) : null;
   try {
     const model = modelName(flags);
-    const read = reportStructureWarnings(readArticles(inputs, readOptionsFor(flags)), (line) => process.stderr.write(line));
+    // A dry run creates no cache file, for pages either.
+    const readOptions = { ...readOptionsFor(flags), fetchCache: cache ? cacheFile! : undefined };
+    const read = reportStructureWarnings(readArticles(inputs, readOptions), (line) => process.stderr.write(line));
     // The same pipeline a run builds (its tasks decide the calls), with a model client it never uses.
     const pipeline = createPipeline({
       client: createModelClient({}),
@@ -462,7 +492,7 @@ function batchCommand(program: Command, name: string, description: string, tasks
     program
       .command(name)
       .description(description)
-      .argument("[inputs...]", "files, folders, globs, JSONL files, or - for stdin (read by itself when piped)")
+      .argument("[inputs...]", "files, folders, globs, JSONL files, http(s) URLs of pages or feeds, feed files, files listing URLs, or - for stdin (read by itself when piped)")
       .option("--lang <codes>", "languages to produce", languageList, ["de", "en"])
       .option("--out <dir>", "write <id>.json and <id>.<lang>.md per article into this folder (merged with what is there)")
       .option("--json", "print the results as JSON, one object per line (JSONL), also with --out")
@@ -517,10 +547,11 @@ export function buildProgram(): Command {
     program
       .command("newsletter")
       .description("a newsletter section (headline, teaser, key points per article) in Markdown or email-safe HTML")
-      .argument("[inputs...]", "files, folders, globs, JSONL files, or - for stdin (read by itself when piped)")
+      .argument("[inputs...]", "files, folders, globs, JSONL files, http(s) URLs of pages or feeds, feed files, files listing URLs, or - for stdin (read by itself when piped)")
       .option("--lang <code>", "language of the section", "de")
       .option("--json", "print the section's items as one JSON object instead of the layout")
-      .addOption(new Option("--format <format>", "output format").choices(["md", "html"]).default("md"))
+      .addOption(new Option("--format <format>", "output format (rss, jsonfeed: the section as a feed)").choices(["md", "html", "rss", "jsonfeed"]).default("md"))
+      .option("--link <url>", "rss/jsonfeed: the site the feed stands for (default: the origin of the first item's link)")
       .option("--title <text>", "section title")
       .option("--points <n>", "key points per item", positiveInt, 3)
       .addOption(new Option("--order <order>", "item order").choices(["newest", "input"]).default("newest"))
@@ -528,7 +559,9 @@ export function buildProgram(): Command {
   ).action(async (inputs: string[], options) => {
     const [lang] = languageList(options.lang);
     // A broken layout fails before any model call is paid for.
-    loadLayout(options.format, options.template);
+    const feedFormat = options.format === "rss" || options.format === "jsonfeed";
+    if (feedFormat && options.template) throw new ConfigError(`--template works with --format md or html, not ${options.format}`);
+    if (!feedFormat) loadLayout(options.format, options.template);
     // Results arrive as they finish; --order input needs the order they were read in.
     const readOrder = new Map<Article, number>();
     const items: { item: NewsletterItem; index: number }[] = [];
@@ -562,6 +595,8 @@ export function buildProgram(): Command {
           points: options.points,
           order: options.order,
           template: options.template,
+          link: options.link,
+          generator: `newsdesk ${packageVersion()}`,
         }),
       );
     }

@@ -12,10 +12,12 @@ import {
 } from "../escape.ts";
 import { formatPublished, parsePublished, type PublishedDate } from "../../core/dates.ts";
 import { loadLayout, renderBlock, type Layout } from "./layout.ts";
+import { renderJsonFeed, renderRss, type FeedFormat } from "./feed.ts";
 
 export { loadLayout, parseLayout, defaultLayoutPath, BLOCK_VARIABLES, REQUIRED_BLOCKS } from "./layout.ts";
 export type { Layout, LayoutFormat, BlockName } from "./layout.ts";
 export { formatPublished, parsePublished } from "../../core/dates.ts";
+export { renderRss, renderJsonFeed, escapeXml, type FeedFormat, type FeedSection } from "./feed.ts";
 
 export interface NewsletterItem {
   id: string;
@@ -32,7 +34,8 @@ export interface NewsletterItem {
 }
 
 export interface NewsletterOptions {
-  format: "md" | "html";
+  /** md, html (a layout), or rss / jsonfeed (the section as an RSS 2.0 or JSON Feed 1.1 feed). */
+  format: "md" | "html" | FeedFormat;
   /** "de", "en", "de-CH", ...: the lang attribute and the date format. */
   lang: string;
   /** Section title; default "Nachrichten" for German, else "News". */
@@ -43,6 +46,14 @@ export interface NewsletterOptions {
   order?: "newest" | "input";
   /** Path of a custom layout file; default templates/newsletter.<md|html>. */
   template?: string;
+  /** rss / jsonfeed: the site the feed stands for; default the origin of the first item's link. */
+  link?: string;
+  /** jsonfeed: where the feed itself is published (feed_url). */
+  feedUrl?: string;
+  /** rss / jsonfeed: the generator's name and version, e.g. "newsdesk 0.1.0". */
+  generator?: string;
+  /** rss: the build time written as lastBuildDate (default now). */
+  now?: Date;
 }
 
 const META_SEPARATOR = " · ";
@@ -50,12 +61,13 @@ const META_SEPARATOR = " · ";
 /** Renders a newsletter section (an HTML fragment or Markdown), ending with one newline. */
 export function renderNewsletter(items: NewsletterItem[], options: NewsletterOptions): string {
   const { format } = options;
-  if (format !== "md" && format !== "html") throw new Error(`unknown newsletter format "${String(format)}"`);
+  if (format !== "md" && format !== "html" && format !== "rss" && format !== "jsonfeed") throw new Error(`unknown newsletter format "${String(format)}"`);
   const lang = canonicalLang(options.lang);
   const maxPoints = options.points ?? 3;
   if (!Number.isInteger(maxPoints) || maxPoints < 0) {
     throw new RangeError(`points must be a whole number >= 0, got ${String(options.points)}`);
   }
+  if (format === "rss" || format === "jsonfeed") return renderFeedSection(items, { ...options, format }, lang, maxPoints);
   const layout = loadLayout(format, options.template);
   const html = format === "html";
   const esc = html ? (s: string) => escapeHtml(cleanText(s)) : (s: string) => escapeMarkdown(s);
@@ -125,6 +137,25 @@ function renderItem(layout: Layout, item: NewsletterItem, date: PublishedDate | 
 function wrap(layout: Layout, block: "teaser" | "points" | "meta", value: string): string {
   if (value === "" || layout.blocks[block] === undefined) return value;
   return renderBlock(layout, block, { [block]: value });
+}
+
+/** The section as a feed: the same items, order and points as the layouts, every value escaped by the feed writer. */
+function renderFeedSection(items: NewsletterItem[], options: NewsletterOptions & { format: FeedFormat }, lang: string, maxPoints: number): string {
+  const title = options.title ?? (lang.toLowerCase().startsWith("de") ? "Nachrichten" : "News");
+  const dated = items.map((item, index) => ({ item, index, date: parsePublished(item.published) }));
+  const ordered = options.order === "input" ? dated : sortNewest(dated);
+  const firstLink = ordered.map(({ item }) => safeHttpUrl(item.url)).find((u) => u !== null);
+  const section = {
+    title,
+    lang,
+    link: options.link ?? (firstLink ? new URL(firstLink).origin + "/" : null),
+    feedUrl: options.feedUrl ?? null,
+    generator: options.generator ?? "newsdesk",
+    now: options.now,
+    maxPoints,
+    items: ordered.map(({ item, date }) => ({ ...item, keyPoints: item.keyPoints ?? [], date })),
+  };
+  return options.format === "rss" ? renderRss(section) : renderJsonFeed(section);
 }
 
 function sortNewest<T extends { index: number; date: PublishedDate | null }>(entries: T[]): T[] {
