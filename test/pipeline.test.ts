@@ -1,6 +1,6 @@
 import { describeError } from "../src/core/errors.ts";
 import { describe, expect, it } from "vitest";
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { describeRequest, digestReply, fakeModel, translationReply } from "./support/fake-model.ts";
@@ -215,5 +215,22 @@ describe("cache", () => {
       }
       expect(bytes).not.toContain(SECRET_KEY);
     }
+  });
+});
+
+describe("prompts are the desk's to edit", () => {
+  it("reworded task prompts still run end to end: the test model knows a call by its X-Newsdesk-Task header, not by prose", async () => {
+    const dir = promptsCopy();
+    for (const name of ["translate", "digest"]) {
+      const file = path.join(dir, `${name}.md`);
+      // Keep the front matter and variables, reword every instruction line the desk might change.
+      const text = readFileSync(file, "utf8").replace(/^Task: [^\n]*$/m, "Bitte bearbeite den obigen Artikel so, wie unten beschrieben.").replace(/For each language code/g, "Pro Sprachcode");
+      writeFileSync(file, text);
+      expect(readFileSync(file, "utf8")).not.toMatch(/Task: (translate|condense)/);
+    }
+    const result = await processArticle(seedArticle(), testPipeline(server.url, { promptsDir: dir }));
+    expect(result.languages.de!.paragraphs).toHaveLength(12);
+    expect(result.languages.en!.keyPoints!.length).toBeGreaterThanOrEqual(3);
+    expect(server.requests.map((r) => r.task).sort()).toEqual(["digest de,en", "translate de"]);
   });
 });

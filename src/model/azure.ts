@@ -34,7 +34,7 @@ export class AzureChatModel implements ChatModel {
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
     };
-    const completion = await this.post(request.model, body, request.signal);
+    const completion = await this.post(request.model, body, request.signal, request.label);
     const choice = completion.choices?.[0];
     if (!choice) throw new ProviderError(`the server at ${this.server} sent no answer (no choices)`, "transient");
     const finish = choice.finish_reason;
@@ -55,14 +55,14 @@ export class AzureChatModel implements ChatModel {
     await this.post(model, { messages: [{ role: "user", content: "Reply with OK." }], max_tokens: 5 }, undefined);
   }
 
-  private async post(deployment: string, body: unknown, parent: AbortSignal | undefined): Promise<Completion> {
+  private async post(deployment: string, body: unknown, parent: AbortSignal | undefined, label?: string): Promise<Completion> {
     const url = `${this.server}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${encodeURIComponent(this.options.apiVersion ?? DEFAULT_AZURE_API_VERSION)}`;
     const signals = [AbortSignal.timeout(this.timeoutMs), ...(parent ? [parent] : [])];
     let response: Response;
     try {
       response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", "api-key": this.options.apiKey?.trim() ?? "" },
+        headers: { "content-type": "application/json", "api-key": this.options.apiKey?.trim() ?? "", ...(label ? { "x-newsdesk-task": label } : {}) },
         body: JSON.stringify(body),
         signal: AbortSignal.any(signals),
       });

@@ -87,6 +87,7 @@ export class OpenAIChatModel implements ChatModel {
       },
       request.signal,
       request.model,
+      request.label,
     );
     const choice = completion.choices[0];
     if (!choice) throw new ProviderError(`the server at ${this.server} sent no answer (no choices)`, "transient");
@@ -106,10 +107,11 @@ export class OpenAIChatModel implements ChatModel {
   }
 
   /** One HTTP call; every fault comes out as a ProviderError of a known kind. */
-  private async call(body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, parent: AbortSignal | undefined, model: string) {
+  private async call(body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, parent: AbortSignal | undefined, model: string, label?: string) {
     const signal = callSignal(parent);
     try {
-      const completion = (await this.openai.chat.completions.create(body, { signal: signal.signal })) as unknown;
+      const headers = label ? { "X-Newsdesk-Task": label } : undefined;
+      const completion = (await this.openai.chat.completions.create(body, { signal: signal.signal, headers })) as unknown;
       if (!isCompletion(completion)) {
         throw new ProviderError(`the server at ${this.server} answered 200 with a body that is not a chat completion`, "transient");
       }

@@ -13,6 +13,8 @@ export interface ChatRequest {
   temperature?: number;
   maxTokens?: number;
   signal?: AbortSignal;
+  /** What the call is for ("translate de", "digest de,en"): sent as the X-Newsdesk-Task header, for logs and test servers. */
+  label?: string;
 }
 
 export interface ChatAnswer {

@@ -22,6 +22,8 @@ export interface StructuredRequest<S extends z.ZodType> {
   check?: (value: z.infer<S>) => Finding[];
   /** Repair retries after an invalid answer (default 2): at most repairs + 1 calls. */
   repairs?: number;
+  /** What the call is for, e.g. "translate de" (see ChatRequest.label). */
+  label?: string;
   /** Runs each call (default: at once); transport retries happen there. */
   limiter?: Limiter;
   signal?: AbortSignal;
@@ -65,6 +67,7 @@ async function repairLoop<S extends z.ZodType>(chat: ChatModel, request: Structu
           temperature: request.temperature,
           maxTokens: request.maxTokens,
           signal: request.signal,
+          label: request.label,
         }),
       { followUp: attempt > 0 },
     );

@@ -77,6 +77,7 @@ export function runTask<T>(run: TaskRun, request: TaskRequest<z.ZodType>): Promi
     maxTokens: request.maxTokens,
     check: request.check,
     repairs: run.repairs,
+    label: request.label,
     limiter: run.limiter,
     signal: run.signal,
   })

@@ -44,7 +44,10 @@ export function registerTranslation(sourceTitle: string, target: string, transla
 
 export function describeRequest(body: ChatRequestBody): RequestInfo {
   const text = body.messages.map((m) => m.content).join("\n");
-  const task = /Task: translate/.test(text) ? "translate" : /Task: condense/.test(text) ? "digest" : "unknown";
+  // newsdesk says what a call is for in a header (X-Newsdesk-Task: "translate de-CH", "digest de,en"):
+  // the prompt files' wording is the desk's to edit. Only requests without it (a plain script's) are read by their prose.
+  const [kind, langs] = body.task ? body.task.split(" ") : [/Task: translate/.test(text) ? "translate" : /Task: condense/.test(text) ? "digest" : "unknown", undefined];
+  const task = (kind === "translate" || kind === "digest" ? kind : "unknown") as RequestInfo["task"];
   const block = /<article[^>]*>\n([\s\S]*?)\n<\/article>/.exec(text)?.[1] ?? "";
   const title = /^Title: (.*)$/m.exec(block)?.[1] ?? "";
   const paragraphs = [...block.matchAll(/^\[(\d+)\] (.*)$/gm)].map((m) => m[2]!);
@@ -52,11 +55,12 @@ export function describeRequest(body: ChatRequestBody): RequestInfo {
   for (const m of text.matchAll(/^\s*- "([^"]+)" -> "([^"]+)"/gm)) glossary.set(m[1]!, m[2]!);
   let target: string | null = null;
   let languages: string[] = [];
-  if (task === "translate") {
+  if (task === "translate" && langs) target = langs;
+  else if (task === "translate") {
     const into = /Task: translate the article above into ([A-Za-z]+)(?: \(([A-Za-z-]+)\))?/.exec(text);
     target = into ? (into[2] ?? languageCode(into[1]!)) : null;
   }
-  if (task === "digest") languages = (/For each language code \(([^)]*)\)/.exec(text)?.[1] ?? "").split(", ").filter(Boolean);
+  if (task === "digest") languages = langs ? langs.split(",") : (/For each language code \(([^)]*)\)/.exec(text)?.[1] ?? "").split(", ").filter(Boolean);
   return { task, target, languages, title, paragraphs, glossary, text };
 }
 

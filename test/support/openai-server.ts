@@ -5,6 +5,10 @@ import type { AddressInfo } from "node:net";
 import { fakeModel } from "./fake-model.ts";
 
 export interface ChatRequestBody {
+  /** The X-Newsdesk-Task header newsdesk sends ("translate de-CH", "digest de,en"): set by the server, not by the client. */
+  task?: string;
+  /** The request's headers (lower-case names), set by the server. */
+  headers?: Record<string, string>;
   model: string;
   messages: { role: string; content: string }[];
   response_format?: { type: string; json_schema?: { name: string; strict?: boolean; schema: unknown } };
@@ -70,6 +74,9 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
       return sendJson(res, 404, { error: { message: `no route ${req.method} ${req.url}`, type: "invalid_request_error" } });
     }
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequestBody;
+    body.headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    const task = req.headers["x-newsdesk-task"];
+    if (typeof task === "string") body.task = task;
     const index = requests.push(body) - 1;
 
     if (options.rps) {
