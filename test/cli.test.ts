@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startOpenAIServer, type TestServer } from "./support/openai-server.ts";
 import { describeRequest, fakeModel, translationReply } from "./support/fake-model.ts";
-import { runCli } from "./support/cli.ts";
+import { runCli, spawnCli } from "./support/cli.ts";
+import { spawn } from "node:child_process";
 import { ROOT, SECRET_KEY, seedArticle, tempDir } from "./support/setup.ts";
 
 let server: TestServer;
@@ -29,6 +30,28 @@ beforeEach(() => {
 function env(extra: Record<string, string> = {}) {
   return { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: SECRET_KEY, XDG_CACHE_HOME: tempDir(), ...extra };
 }
+
+describe("the executable", () => {
+  it("bin/newsdesk.js runs the main job in its own process: files written, 2 calls, exit 0", async () => {
+    const out = tempDir();
+    const result = await spawnCli(["run", SEED, "--out", out, "--cache", path.join(tempDir(), "c.sqlite")], { env: env() });
+    expect(result.stderr).toMatch(/1\/1 article done, 0 failed, 2 calls/);
+    expect(result.code).toBe(0);
+    expect(readdirSync(out).filter((f) => f.endsWith(".json"))).toHaveLength(1);
+  });
+
+  it("starts through its shebang (node with a small young generation) when run as a program", async () => {
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(path.join(ROOT, "bin/newsdesk.js"), ["--version"], { env: { PATH: process.env.PATH ?? "" } });
+      let stdout = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
+  });
+});
 
 describe("newsdesk run", () => {
   it("writes <id>.json with both languages in 2 calls, and makes 0 calls the second time", async () => {

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { Cache, defaultCachePath } from "../core/cache.ts";
 import { DEFAULT_MODEL, PROVIDER_KINDS, loadEnvFile, modelConfig, userEnvPath, type ModelConfig } from "../core/config.ts";
 import { CacheError, ConfigError, NewsdeskError, describeError, exitCodeOf, redactSecrets } from "../core/errors.ts";
+import { registerSecret } from "../core/secrets.ts";
 import { emptyUsage } from "../core/types.ts";
 import { createModelClient } from "../model/create.ts";
 import { DEFAULT_TIMEOUT_MS, type ProviderOptions } from "../model/provider.ts";
@@ -152,6 +153,7 @@ function readOptionsFor(flags: CommonFlags): ReadOptions {
     sourceLang: flags.sourceLang,
     maxBytes: flags.maxBytes,
     debrisFile: flags.debrisFile,
+    stdin: io.stdin,
     since: flags.since,
     limit: flags.limit,
     fetchTimeoutMs: flags.fetchTimeout === undefined ? undefined : flags.fetchTimeout * 1000,
@@ -161,7 +163,7 @@ function readOptionsFor(flags: CommonFlags): ReadOptions {
 }
 
 function cacheFileOf(flags: CommonFlags): string | null {
-  return flags.cache === false ? null : typeof flags.cache === "string" ? flags.cache : defaultCachePath();
+  return flags.cache === false ? null : typeof flags.cache === "string" ? flags.cache : defaultCachePath(io.env);
 }
 
 /** The shipped glossary unless --glossary names another or --no-glossary turns it off. */
@@ -204,7 +206,7 @@ class Session {
   /** Opens the cache first: a cache that cannot be used stops the run (exit 2) before any call. */
   openCache() {
     if (this.flags.cache === false) return;
-    this.cache = new Cache(typeof this.flags.cache === "string" ? this.flags.cache : defaultCachePath(), {
+    this.cache = new Cache(typeof this.flags.cache === "string" ? this.flags.cache : defaultCachePath(io.env), {
       onWriteError: (error: CacheError) => {
         this.cacheWarning = `newsdesk: warning: ${describeError(error)}`;
         this.onWarning(this.cacheWarning);
@@ -213,7 +215,7 @@ class Session {
   }
 
   pipeline(languages: string[], tasks: TaskKind[]) {
-    const config = modelConfig(process.env, this.flags.model, this.flags.provider);
+    const config = modelConfig(io.env, this.flags.model, this.flags.provider);
     checkPaths(this.flags);
     this.openCache();
     // The scheduler does the retrying (so it sees every 429 and paces the whole batch): client retries off.
@@ -245,13 +247,16 @@ class Session {
 
   /** Ctrl-C: cancel what is in flight, keep what is finished. */
   trapInterrupt() {
-    process.once("SIGINT", () => {
-      process.stderr.write("\nnewsdesk: interrupted; cancelling requests in flight (finished work is kept)\n");
-      this.controller.abort();
-    });
+    process.once("SIGINT", this.onInterrupt);
   }
 
+  private readonly onInterrupt = () => {
+    io.stderr.write("\nnewsdesk: interrupted; cancelling requests in flight (finished work is kept)\n");
+    this.controller.abort();
+  };
+
   close() {
+    process.removeListener("SIGINT", this.onInterrupt);
     this.cache?.close();
   }
 }
@@ -262,7 +267,7 @@ export function terminalSafe(text: string): string {
 }
 
 function say(line: string) {
-  process.stderr.write(terminalSafe(line) + "\n");
+  io.stderr.write(terminalSafe(line) + "\n");
 }
 
 function log(flags: CommonFlags, line: string) {
@@ -294,7 +299,7 @@ function exitCodeFor(summary: BatchSummary): number {
 /** The command line as typed, for "run it again to resume" (shell-quoted where needed). */
 function resumeCommand(): string {
   const quote = (arg: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
-  return ["newsdesk", ...process.argv.slice(2).map(quote)].join(" ");
+  return ["newsdesk", ...io.argv.slice(2).map(quote)].join(" ");
 }
 
 /** "a, b, c and 97 more (see --report)". */
@@ -330,19 +335,19 @@ function reportEnd(flags: CommonFlags, summary: BatchSummary, session: Session, 
 }
 
 function modelName(flags: CommonFlags): string {
-  return flags.model || process.env.NEWSDESK_MODEL?.trim() || DEFAULT_MODEL;
+  return flags.model || io.env.NEWSDESK_MODEL?.trim() || DEFAULT_MODEL;
 }
 
 /** --dry-run: the plan on stdout; no model configuration needed, no call made. */
 async function planArticles(inputs: string[], flags: CommonFlags, languages: string[], tasks: TaskKind[]): Promise<number> {
-  const prices = loadPrices(flags.prices);
-  const cacheFile = flags.cache === false ? null : typeof flags.cache === "string" ? flags.cache : defaultCachePath();
+  const prices = loadPrices(flags.prices, io.env);
+  const cacheFile = flags.cache === false ? null : typeof flags.cache === "string" ? flags.cache : defaultCachePath(io.env);
   const cache = cacheFile && existsSync(cacheFile) ? new Cache(cacheFile) : null;
   try {
     const model = modelName(flags);
     // A dry run creates no cache file, for pages either.
     const readOptions = { ...readOptionsFor(flags), fetchCache: cache ? cacheFile! : undefined };
-    const read = reportStructureWarnings(readArticles(inputs, readOptions), (line) => process.stderr.write(line));
+    const read = reportStructureWarnings(readArticles(inputs, readOptions), (line) => io.stderr.write(line));
     // The same pipeline a run builds (its tasks decide the calls), with a model client it never uses.
     const pipeline = createPipeline({
       client: createModelClient({}),
@@ -358,7 +363,7 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
     });
     const plan = await planBatch(read, pipeline, cache);
     const cost = estimateCost(plan, model, prices);
-    for (const failure of plan.failures) process.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);
+    for (const failure of plan.failures) io.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);
     writeStdout(formatPlan(plan, cost, flags.repairs));
     if (flags.report) writeFileAtomic(flags.report, JSON.stringify({ dryRun: true, ...plan, worstCaseCalls: plan.calls * (flags.repairs + 1), cost }, null, 2) + "\n");
     if (plan.failures.length === 0) return EXIT_OK;
@@ -379,12 +384,13 @@ async function runArticles(
   if (flags.dryRun) return planArticles(inputs, flags, languages, tasks);
   const started = Date.now();
   checkVariants(flags.variant, languages);
-  const prices = loadPrices(flags.prices);
+  const prices = loadPrices(flags.prices, io.env);
   let model = modelName(flags);
   let usageSoFar = emptyUsage();
   const session: Session = new Session(flags, (line) => progress.log(line));
   const progress = createProgress({
-    mode: progressMode({ quiet: flags.quiet }),
+    stream: io.stderr,
+    mode: progressMode({ quiet: flags.quiet, stream: io.stderr, env: io.env }),
     status: () => {
       const cost = estimateCost(usageSoFar, model, prices);
       const retries = session.scheduler?.stats().retries ?? 0;
@@ -396,7 +402,7 @@ async function runArticles(
     warnings: new Messages(LIVE_MESSAGES, (line) => progress.log(line)),
   };
   let warnings = 0;
-  stdoutClosed.then(() => session.controller.abort());
+  io.stdoutClosed.then(() => session.controller.abort());
   try {
     const pipeline = session.pipeline(languages, tasks);
     session.trapInterrupt();
@@ -482,7 +488,7 @@ function articlesMarkdown(result: ArticleResult, languages: string[]): string {
 /** No inputs named: read stdin when something is piped in, else say what is missing. */
 function inputsOrStdin(inputs: string[] | undefined): string[] {
   if (inputs && inputs.length > 0) return inputs;
-  if (!process.stdin.isTTY) return ["-"];
+  if (!io.stdin.isTTY) return ["-"];
   throw new ConfigError("no inputs: name files, folders, globs or JSONL files, or pipe an article in");
 }
 
@@ -498,12 +504,12 @@ function batchCommand(program: Command, name: string, description: string, tasks
       .option("--json", "print the results as JSON, one object per line (JSONL), also with --out")
       .option("--jsonl", "the same as --json"),
   ).action(async (inputs: string[], options) => {
-    process.exitCode = await runArticles(inputsOrStdin(inputs), options, options.lang, tasks, outputResult(options, options.lang));
+    io.exitCode = await runArticles(inputsOrStdin(inputs), options, options.lang, tasks, outputResult(options, options.lang));
   });
 }
 
 function cachePathOf(flag?: string): string {
-  return flag ?? defaultCachePath();
+  return flag ?? defaultCachePath(io.env);
 }
 
 function packageVersion(): string {
@@ -514,6 +520,7 @@ export function buildProgram(): Command {
   const program = new Command("newsdesk")
     .description("Translate, summarise and build newsletter snippets for a bilingual news desk")
     .version(packageVersion(), "-V, --version", "print the version")
+    .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) })
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
@@ -532,7 +539,7 @@ export function buildProgram(): Command {
       .option("--jsonl", "print the result as one line of JSON"),
   ).action(async (input: string | undefined, options) => {
     const [lang] = languageList(options.to);
-    process.exitCode = await runArticles(inputsOrStdin(input ? [input] : []), options, [lang!], ["translate"], (result) => {
+    io.exitCode = await runArticles(inputsOrStdin(input ? [input] : []), options, [lang!], ["translate"], (result) => {
       if (options.jsonl) writeStdout(JSON.stringify(result) + "\n");
       else if (options.json) writeStdout(JSON.stringify(result, null, 2) + "\n");
       else writeStdout(translationMarkdown(result, lang!));
@@ -600,7 +607,7 @@ export function buildProgram(): Command {
         }),
       );
     }
-    process.exitCode = code;
+    io.exitCode = code;
   });
 
   // The review desk (src/serve/): flags parsed here, everything else in serve().
@@ -633,7 +640,7 @@ export function buildProgram(): Command {
         variants: options.variant,
         prices: options.prices,
       });
-      process.stderr.write(`newsdesk: review desk for ${dir} at ${desk.url}${options.tokenFile ? "?token=<your token>" : ""} (Ctrl-C stops it)\n`);
+      io.stderr.write(`newsdesk: review desk for ${dir} at ${desk.url}${options.tokenFile ? "?token=<your token>" : ""} (Ctrl-C stops it)\n`);
       await new Promise((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
@@ -652,8 +659,8 @@ export function buildProgram(): Command {
     .option("--probe", "send one cheap request to the server (a few tokens) and say how it went")
     .option("--json", "as JSON")
     .action(async (options) => {
-      const rawKey = process.env.OPENAI_API_KEY;
-      const baseURL = process.env.OPENAI_BASE_URL?.trim();
+      const rawKey = io.env.OPENAI_API_KEY;
+      const baseURL = io.env.OPENAI_BASE_URL?.trim();
       let server = "api.openai.com (default)";
       if (baseURL) {
         try {
@@ -681,16 +688,16 @@ export function buildProgram(): Command {
       const status: Record<string, unknown> = {
         version: packageVersion(),
         model: modelName(options),
-        provider: options.provider || process.env.NEWSDESK_PROVIDER?.trim() || "openai",
+        provider: options.provider || io.env.NEWSDESK_PROVIDER?.trim() || "openai",
         server,
         key: rawKey?.trim() ? "set" : "not set",
-        envFiles,
+        envFiles: io.envFiles,
         cache: { file: cacheFile, contents: cacheLine },
         prompts: Object.fromEntries(Object.values(prompts).map((p) => [p.name, `${p.file} ${p.hash.slice(0, 12)}`])),
         glossary: `${glossaryFile} (${glossary.length} terms)`,
       };
       if (options.probe) {
-        const config = modelConfig(process.env, options.model, options.provider);
+        const config = modelConfig(io.env, options.model, options.provider);
         const client = createModelClient({ ...providerOptions(config), maxRetries: 0, timeoutMs: 30_000 });
         const started = Date.now();
         try {
@@ -698,7 +705,7 @@ export function buildProgram(): Command {
           status.probe = `ok in ${Date.now() - started} ms`;
         } catch (error) {
           status.probe = `failed after ${Date.now() - started} ms: ${describeError(error)}`;
-          process.exitCode = EXIT_USAGE;
+          io.exitCode = EXIT_USAGE;
         }
       }
       if (options.json) return void writeStdout(JSON.stringify(status, null, 2) + "\n");
@@ -708,7 +715,7 @@ export function buildProgram(): Command {
         `provider:  ${status.provider}`,
         `server:    ${status.server}`,
         `key:       ${status.key} (OPENAI_API_KEY)`,
-        `.env read: ${envFiles.length ? envFiles.join(", ") : "none"} (also looked for ./.env and ${userEnvPath()})`,
+        `.env read: ${io.envFiles.length ? io.envFiles.join(", ") : "none"} (also looked for ./.env and ${userEnvPath(io.env)})`,
         `cache:     ${cacheFile}: ${cacheLine}`,
         ...Object.entries(status.prompts as Record<string, string>).map(([name, where]) => `prompt:    ${name} ${where}`),
         `glossary:  ${status.glossary}`,
@@ -788,9 +795,9 @@ export function buildProgram(): Command {
     .option("-y, --yes", "do not ask")
     .action(async (options) => {
       const file = cachePath(options);
-      if (!options.yes && process.stdin.isTTY && process.stderr.isTTY && existsSync(file)) {
+      if (!options.yes && io.stdin.isTTY && io.stderr.isTTY && existsSync(file)) {
         const { createInterface } = await import("node:readline/promises");
-        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const rl = createInterface({ input: io.stdin, output: io.stderr });
         const answer = await rl.question(`remove every cached answer in ${file}? [y/N] `);
         rl.close();
         if (!/^y(es)?$/i.test(answer.trim())) return void say("newsdesk: nothing removed");
@@ -825,40 +832,91 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Where a run reads and writes: the process's own streams, or a caller's (tests run the CLI in-process). */
+export interface CliIo {
+  /** As process.argv: [node, script, ...arguments]. */
+  argv: string[];
+  env: Record<string, string | undefined>;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+interface RunState extends CliIo {
+  exitCode?: number;
+  /** The reader of stdout went away (EPIPE, | head). */
+  stdoutGone: boolean;
+  stdoutClosed: Promise<void>;
+  envFiles: string[];
+}
+
+// The run in progress. Runs of one process take turns (see runCli), so one is enough.
+let io: RunState;
+
 // stdout is where results go. A reader may be slow (everything queued must reach it: the process
 // ends by itself once stdout is drained, never by process.exit) or may go away (| head): then the
 // run stops quietly, keeping what the cache holds.
-let stdoutGone = false;
-const stdoutClosed = new Promise<void>((resolve) => {
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
-    stdoutGone = true;
-    resolve();
-  });
-});
-
 function isStdoutClosed(): boolean {
-  return stdoutGone;
+  return io.stdoutGone;
 }
 
 function writeStdout(text: string): void {
-  if (!stdoutGone) process.stdout.write(text);
+  if (!io.stdoutGone) io.stdout.write(text);
 }
 
-let envFiles: string[] = [];
+let turn: Promise<unknown> = Promise.resolve();
 
-export async function main(argv = process.argv): Promise<number> {
-  envFiles = loadEnvFile();
-  const program = buildProgram();
+/**
+ * Runs the command line on the given streams, environment and arguments, and resolves to the exit
+ * code. Nothing is read from or written to the process's own streams or environment, so a test
+ * (or a program) can run it in-process; runs in one process take turns.
+ */
+export function runCli(options: Partial<CliIo> = {}): Promise<number> {
+  const next = turn.then(() => runOnce(options));
+  turn = next.catch(() => undefined);
+  return next;
+}
+
+async function runOnce(options: Partial<CliIo>): Promise<number> {
+  const stdout = options.stdout ?? process.stdout;
+  let gone!: () => void;
+  const state: RunState = {
+    argv: options.argv ?? process.argv,
+    env: options.env ?? process.env,
+    stdout,
+    stderr: options.stderr ?? process.stderr,
+    stdin: options.stdin ?? process.stdin,
+    stdoutGone: false,
+    stdoutClosed: new Promise<void>((resolve) => (gone = resolve)),
+    envFiles: [],
+  };
+  const onError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+    state.stdoutGone = true;
+    gone();
+  };
+  stdout.on("error", onError);
+  io = state;
   try {
-    await program.parseAsync(argv);
-    return Number(process.exitCode ?? EXIT_OK);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return EXIT_OK;
-    if (typeof code === "string" && code.startsWith("commander.")) return EXIT_USAGE;
-    process.stderr.write(`newsdesk: ${describeError(error)}\n`);
-    return exitCodeOf(error);
+    io.envFiles = loadEnvFile(".env", io.env);
+    registerSecret(io.env.OPENAI_API_KEY);
+    const program = buildProgram();
+    try {
+      await program.parseAsync(io.argv);
+      return Number(io.exitCode ?? EXIT_OK);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return EXIT_OK;
+      if (typeof code === "string" && code.startsWith("commander.")) return EXIT_USAGE;
+      io.stderr.write(`newsdesk: ${describeError(error)}\n`);
+      return exitCodeOf(error);
+    }
+  } finally {
+    stdout.removeListener("error", onError);
   }
 }
 
+/** The command line of this process. */
+export function main(): Promise<number> {
+  return runCli();
+}

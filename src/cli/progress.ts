@@ -28,7 +28,7 @@ export interface ProgressOptions {
   status?: () => string;
 }
 
-export function progressMode(options: { quiet?: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): ProgressMode {
+export function progressMode(options: { quiet?: boolean; stream?: { isTTY?: boolean }; env?: Record<string, string | undefined> }): ProgressMode {
   const env = options.env ?? process.env;
   const stream = options.stream ?? process.stderr;
   if (options.quiet) return "none";

@@ -1,6 +1,6 @@
 // Configuration from the environment and .env: which server, which key, which model.
-import { config as loadDotenv } from "dotenv";
-import { existsSync } from "node:fs";
+import { parse as parseDotenv } from "dotenv";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ConfigError } from "./errors.ts";
@@ -26,15 +26,15 @@ export function userEnvPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Reads ./.env, then the user's config .env, into process.env; neither overrides a variable that is
+ * Reads ./.env, then the user's config .env, into `env`; neither overrides a variable that is
  * already set, so the environment wins, then the project folder, then the user's file. Returns the
  * files that were read.
  */
-export function loadEnvFile(file = ".env"): string[] {
+export function loadEnvFile(file = ".env", env: NodeJS.ProcessEnv = process.env): string[] {
   const read: string[] = [];
-  for (const candidate of [file, userEnvPath()]) {
+  for (const candidate of [file, userEnvPath(env)]) {
     if (existsSync(candidate)) {
-      loadDotenv({ path: candidate, quiet: true });
+      for (const [name, value] of Object.entries(parseDotenv(readFileSync(candidate)))) env[name] ??= value;
       read.push(candidate);
     }
   }
