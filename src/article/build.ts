@@ -43,8 +43,8 @@ export function httpUrl(value: unknown): string | null {
   }
 }
 
-/** "de-CH" -> "de"; junk -> null. */
-export function normaliseLang(value: unknown): string | null {
+/** The base language an input declares ("de-CH" -> "de"); junk -> null. */
+export function declaredLanguage(value: unknown): string | null {
   if (typeof value !== "string") return null;
   const v = value.trim().replace(/_/g, "-");
   if (!/^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$/i.test(v)) return null;
@@ -119,7 +119,7 @@ export function buildArticle(draft: Draft, source: { path: string; line?: number
   // item gets its title to help.
   let detected = detectLanguage(body);
   if (detected === null && countWords(body) < SHORT_WORDS) detected = detectLanguage(`${title}\n\n${body}`, 10);
-  const declared = normaliseLang(options.sourceLang) ?? normaliseLang(draft.lang);
+  const declared = declaredLanguage(options.sourceLang) ?? declaredLanguage(draft.lang);
   const why = refusal(body, declared ?? detected, title);
   if (why) throw fail(why);
 

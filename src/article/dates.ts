@@ -1,4 +1,5 @@
 // Publication dates in English and German -> ISO 8601 ("2024-05-16T13:01" or "2024-05-16").
+import { ISO_DATE } from "../core/dates.ts";
 
 const MONTHS: Record<string, number> = {
   january: 1, jan: 1, januar: 1, "jänner": 1, jaenner: 1, "jän": 1,
@@ -59,7 +60,7 @@ function validDate(y: number, m: number, d: number): boolean {
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const ISO = ISO_DATE;
 
 /** An ISO 8601 date string that is already well formed, normalised ("2024-05-16 13:01" -> "2024-05-16T13:01"). */
 function parseIso(raw: string): string | null {
@@ -161,7 +162,7 @@ const RELATIVE =
 
 /** Whether a date value is ISO 8601 (a date, or a date-time with or without an offset). */
 export function isIsoDate(value: string): boolean {
-  return ISO.test(value) || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?$/.test(value);
+  return ISO.test(value);
 }
 
 export interface DateLine {

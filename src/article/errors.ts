@@ -1,18 +1,6 @@
-// The one error type of the article reader: names the input (and line) and what is wrong with it.
+// The article reader's error (InputError, in core/errors.ts with every other class) and the wording of its problems.
 
-export class InputError extends Error {
-  override name = "InputError";
-
-  constructor(
-    readonly file: string,
-    readonly problem: string,
-    readonly line?: number,
-  ) {
-    // Always one line, so a batch report stays one line per problem.
-    const oneLine = problem.replace(/\s*[\r\n]+\s*/g, " ").trim();
-    super(line === undefined ? `${file}: ${oneLine}` : `${file}:${line}: ${oneLine}`);
-  }
-}
+export { InputError } from "../core/errors.ts";
 
 /** "7.2 MB", "5 MB", "2.5 KB", "900 bytes". */
 export function formatSize(bytes: number): string {

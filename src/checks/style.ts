@@ -1,6 +1,6 @@
 // House style: the deterministic fixes (applyHouseStyle) and what is left to report.
 import { readFileSync } from "node:fs";
-import { base } from "../core/text.ts";
+import { baseLanguage as base } from "../core/language.ts";
 
 type QuoteStyle = "ch" | "de" | null;
 
@@ -43,7 +43,6 @@ function fixQuotes(text: string, style: "ch" | "de"): string {
   // Positions are by code unit in `text`; quote marks are all single code units.
   const out = text.split("");
   let inDouble = false;
-  let doubleOpenAt = -1;
   const marks: { i: number; kind: "o2" | "c2" }[] = [];
   for (let i = 0; i < joined.length; i++) {
     const c = joined[i]!;
@@ -60,9 +59,7 @@ function fixQuotes(text: string, style: "ch" | "de"): string {
     if (!kind) continue;
     marks.push({ i, kind });
     inDouble = kind === "o2";
-    if (inDouble) doubleOpenAt = i;
   }
-  void doubleOpenAt;
   for (const { i, kind } of marks) out[i] = kind === "o2" ? open2 : close2;
 
   // Single marks: inside a double quotation, an opening ' ‘ ‚ ‹ › (after a space or the opening mark,

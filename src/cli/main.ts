@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Cache, defaultCachePath } from "../core/cache.ts";
 import { DEFAULT_MODEL, PROVIDER_KINDS, loadEnvFile, modelConfig, userEnvPath, type ModelConfig } from "../core/config.ts";
-import { CacheError, ConfigError, NewsdeskError, describeError, exitCodeOf, redactSecrets } from "../core/errors.ts";
+import { CacheError, ConfigError, StrictWarningError, describeError, exitCodeOf } from "../core/errors.ts";
 import { registerSecret } from "../core/secrets.ts";
 import { emptyUsage } from "../core/types.ts";
 import { createModelClient } from "../model/create.ts";
@@ -459,10 +459,6 @@ async function runArticles(
   }
 }
 
-/** A result that carries warnings, under --strict. */
-class StrictWarningError extends NewsdeskError {
-  override name = "StrictWarningError";
-}
 
 function outputResult(options: { out?: string; jsonl?: boolean; json?: boolean }, languages: string[]) {
   if (options.out && existsSync(options.out) && statSync(options.out).isDirectory()) removeStaleTempFiles(options.out);

@@ -9,7 +9,8 @@ export interface PublishedDate {
   raw: string;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+/** An ISO 8601 date or date-time: year, month, day, hours, minutes, seconds, zone ("Z", "+02", "+02:00", "+0200"). */
+export const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 /**
  * Reads an ISO 8601 date ("2024-05-16") or date-time ("2024-05-16T10:30:00+02:00"). The day shown
@@ -20,7 +21,7 @@ export function parsePublished(value: string | null): PublishedDate | null {
   if (value === null) return null;
   const raw = value.trim();
   if (raw === "") return null;
-  const m = ISO.exec(raw);
+  const m = ISO_DATE.exec(raw);
   if (!m) return { time: null, day: null, raw };
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const check = new Date(Date.UTC(year, month - 1, day));
@@ -37,7 +38,7 @@ export function parsePublished(value: string | null): PublishedDate | null {
     const zone = m[7];
     if (zone !== undefined && zone.toUpperCase() !== "Z") {
       const sign = zone.startsWith("-") ? -1 : 1;
-      const digits = zone.slice(1).replace(":", "");
+      const digits = zone.slice(1).replace(":", "").padEnd(4, "0");
       time -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
     }
   }

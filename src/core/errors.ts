@@ -21,6 +21,30 @@ export class ConfigError extends NewsdeskError {
   override exitCode = 2;
 }
 
+/** An input that cannot be read as an article: names the input (and line) and what is wrong with it. Exit 2 when it was the only input. */
+export class InputError extends ConfigError {
+  override name = "InputError";
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    readonly line?: number,
+  ) {
+    // Always one line, so a batch report stays one line per problem.
+    const oneLine = problem.replace(/\s*[\r\n]+\s*/g, " ").trim();
+    super(line === undefined ? `${file}: ${oneLine}` : `${file}:${line}: ${oneLine}`);
+  }
+}
+
+/** A prompt file or newsletter layout that cannot be rendered (unknown or missing variable): exit 2. */
+export class TemplateError extends ConfigError {
+  override name = "TemplateError";
+}
+
+/** A glossary that cannot be used: one line naming the file (and line); exit 2. */
+export class GlossaryError extends ConfigError {
+  override name = "GlossaryError";
+}
+
 /** The cache file cannot be used at all (not a database, a folder, not creatable): exit 2 before any call. */
 export class CacheError extends ConfigError {
   override name = "CacheError";
@@ -45,6 +69,11 @@ export class InvalidAnswerError extends NewsdeskError {
   constructor(message: string, readonly problems: string[]) {
     super(message);
   }
+}
+
+/** A result that carries warnings, under --strict: the article counts as failed. */
+export class StrictWarningError extends NewsdeskError {
+  override name = "StrictWarningError";
 }
 
 /**
@@ -101,11 +130,9 @@ export function usageOf(error: unknown): Usage | undefined {
   return error && typeof error === "object" ? (error as { usage?: Usage }).usage : undefined;
 }
 
-/** The exit code an error asks for: its own when it is ours, 1 otherwise. */
+/** The exit code an error asks for: its class's, or 1 for anything that is not ours. */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof NewsdeskError) return error.exitCode;
-  const name = (error as Error | null)?.name;
-  return name === "TemplateError" || name === "InputError" ? 2 : 1;
+  return error instanceof NewsdeskError ? error.exitCode : 1;
 }
 
 /** One line describing an error for the user (its task in front), secrets removed. */

@@ -2,9 +2,9 @@
 // Files are CSV (header source,target_lang,target_term) or JSON (array of {source, lang, term}).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { baseLanguage } from "./language.ts";
+import { baseLanguage, languageTag } from "./language.ts";
 import { containsTerm } from "./text.ts";
-import { ConfigError } from "./errors.ts";
+import { GlossaryError } from "./errors.ts";
 
 export interface GlossaryEntry {
   /** The term as it appears in the source text. */
@@ -17,15 +17,8 @@ export interface GlossaryEntry {
 
 const LANG_CODE = /^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/;
 
-function normaliseLang(code: string): string {
-  const [lang, ...rest] = code.trim().split(/[-_]/);
-  return [lang!.toLowerCase(), ...rest.map((p) => (p.length === 2 ? p.toUpperCase() : p))].join("-");
-}
 
-/** A glossary that cannot be used: a configuration error (exit 2), one line naming the file (and line). */
-export class GlossaryError extends ConfigError {
-  override name = "GlossaryError";
-}
+export { GlossaryError } from "./errors.ts";
 
 /** `line` 0: the file as a whole. */
 function fail(file: string, line: number, problem: string): never {
@@ -37,7 +30,7 @@ function entry(file: string, line: number, source: unknown, lang: unknown, term:
   if (typeof lang !== "string" || lang.trim() === "") fail(file, line, "empty target language");
   if (!LANG_CODE.test(lang.trim())) fail(file, line, `bad language code ${JSON.stringify(lang)}`);
   if (typeof term !== "string" || term.trim() === "") fail(file, line, "empty target term");
-  return { source: source.trim(), target: normaliseLang(lang), term: term.trim() };
+  return { source: source.trim(), target: languageTag(lang), term: term.trim() };
 }
 
 /** Records of a CSV text with the line each record starts on. Quoted fields may hold commas, quotes ("") and line breaks. */
@@ -205,15 +198,15 @@ export function defaultGlossaryPath(): string {
  * same source term.
  */
 export function glossaryFor(entries: GlossaryEntry[], sourceText: string, target: string): GlossaryEntry[] {
-  const wanted = normaliseLang(target);
+  const wanted = languageTag(target);
   const wantedBase = baseLanguage(target);
   const chosen = new Map<string, GlossaryEntry>();
   for (const e of entries) {
-    const lang = normaliseLang(e.target);
+    const lang = languageTag(e.target);
     const exact = lang.toLowerCase() === wanted.toLowerCase();
     if (!exact && lang.toLowerCase() !== wantedBase) continue;
     const previous = chosen.get(e.source);
-    if (previous && !(exact && normaliseLang(previous.target).toLowerCase() !== wanted.toLowerCase())) continue;
+    if (previous && !(exact && languageTag(previous.target).toLowerCase() !== wanted.toLowerCase())) continue;
     chosen.set(e.source, e);
   }
   return [...chosen.values()].filter((e) => containsTerm(sourceText, e.source));

@@ -73,6 +73,12 @@ function byFunctionWords(text: string): string | null {
   return best[1] >= sample.length * 0.2 && best[1] >= 4 * second[1] ? best[0] : null;
 }
 
+/** A language tag written the usual way: "de-ch" -> "de-CH", "EN" -> "en", "de_CH" -> "de-CH". */
+export function languageTag(code: string): string {
+  const [lang, ...rest] = code.trim().split(/[-_]/);
+  return [lang!.toLowerCase(), ...rest.map((p) => (p.length === 2 ? p.toUpperCase() : p))].join("-");
+}
+
 /** "de-CH" -> "de"; "en" -> "en". */
 export function baseLanguage(code: string): string {
   return code.split("-")[0]!.toLowerCase();

@@ -2,9 +2,9 @@
 // One pass over the template: a value is inserted as it is and never read as template syntax,
 // so an article that contains "{{title}}" renders literally.
 
-export class TemplateError extends Error {
-  override name = "TemplateError";
-}
+import { TemplateError } from "./errors.ts";
+
+export { TemplateError } from "./errors.ts";
 
 const VARIABLE = /\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}/g;
 

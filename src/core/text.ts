@@ -82,14 +82,3 @@ export function excerpt(text: string, max = 40): string {
   return flat.length <= max ? flat : flat.slice(0, max - 1).trimEnd() + "…";
 }
 
-/** Base language of a code in lower case: "de-CH" -> "de". */
-export function base(code: string): string {
-  return code.split(/[-_]/)[0]!.toLowerCase();
-}
-
-/** Normalised variant: "de-ch" -> "de-CH", "EN" -> "en". */
-export function normaliseLang(code: string): string {
-  const [lang, ...rest] = code.trim().split(/[-_]/);
-  const parts = [lang!.toLowerCase(), ...rest.map((p) => (p.length === 2 ? p.toUpperCase() : p))];
-  return parts.join("-");
-}
