@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
+import { startOpenAIServer } from "./support/openai-server.ts";
 import { describeRequest, digestReply, fakeModel, translationReply } from "./support/fake-model.ts";
 import { ROOT, SECRET_KEY, promptsCopy, registerSeedTranslation, seedArticle, tempDir, testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/run/pipeline.ts";
@@ -62,6 +63,23 @@ describe("run on the seed article (English source, languages de,en)", () => {
   it("reports the provider's cached prompt tokens: the second call reuses the first one's prefix", async () => {
     const result = await processArticle(seedArticle(), testPipeline(server.url));
     expect(result.usage.cachedTokens).toBeGreaterThanOrEqual(1024);
+  });
+
+  it("starts an article's second call once its first is answered, so the provider's prompt cache serves it", async () => {
+    // A provider with latency caches a prefix only after the request that wrote it was answered.
+    const slow = await startOpenAIServer({ latencyMs: 150 });
+    try {
+      const result = await processArticle(seedArticle(), testPipeline(slow.url));
+      expect(slow.requests.map((r) => r.task)).toEqual(["digest de,en", "translate de"]);
+      expect(result.usage.cachedTokens).toBeGreaterThanOrEqual(1024);
+      // Both at once (the old way): the second call arrives before the first is answered, nothing is cached.
+      slow.requests.length = 0;
+      const other = { ...seedArticle(), id: "another-article", title: "Another article of the same length" };
+      const both = await processArticle(other, testPipeline(slow.url, { prefixFirst: false }));
+      expect(both.usage.cachedTokens).toBe(0);
+    } finally {
+      await slow.close();
+    }
   });
 
   it("keeps the article inside the delimited block even when it contains instructions or template syntax", async () => {

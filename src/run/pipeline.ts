@@ -39,6 +39,8 @@ export interface PipelineOptions {
   concurrency?: number;
   limiter?: Limiter;
   signal?: AbortSignal;
+  /** Start an article's other calls once its first is answered, so they hit the provider's prompt cache (default true). */
+  prefixFirst?: boolean;
 }
 
 function provenanceOf(model: string, prompts: PromptSet, glossary: GlossaryEntry[]): Provenance {
@@ -122,19 +124,23 @@ export class Pipeline {
     const languages: Record<string, Partial<LanguageResult>> = {};
     for (const [lang, target] of Object.entries(targets)) languages[lang] = target !== lang ? { variant: target } : {};
 
-    const jobs: Promise<void>[] = [];
-    for (const kind of this.tasks) {
+    const work = this.tasks.flatMap((kind) => {
       const task = taskFor(kind);
-      for (const job of task.jobs(article, targets)) {
-        jobs.push(
-          task.run(this.run, article, job).then((outcome) => {
-            addUsage(usage, outcome.usage);
-            warnings.push(...outcome.warnings.map((w) => `${kind} ${w}`));
-            task.apply(languages, job, outcome.value);
-          }),
-        );
-      }
-    }
+      return task.jobs(article, targets).map((job) => ({ kind, task, job }));
+    });
+    const start = ({ kind, task, job }: (typeof work)[number]) =>
+      task.run(this.run, article, job).then((outcome) => {
+        addUsage(usage, outcome.usage);
+        warnings.push(...outcome.warnings.map((w) => `${kind} ${w}`));
+        task.apply(languages, job, outcome.value);
+      });
+    // A provider caches a prompt prefix once a request with it has been processed: the article's
+    // other calls start when its first is answered, and share its prefix. The lead is the digest
+    // (a short answer); other articles of the batch fill the call slots meanwhile.
+    const paid = work.filter((w) => !w.job.free);
+    const lead = this.options.prefixFirst === false ? undefined : (paid.find((w) => w.kind === "digest") ?? paid[0]);
+    const first = lead ? start(lead) : Promise.resolve();
+    const jobs = [first, ...work.filter((w) => w !== lead).map((w) => (w.job.free ? start(w) : first.then(() => start(w), () => start(w))))];
     // Wait for every task, so each finished one reaches the cache, then report the first failure.
     const settled = await Promise.allSettled(jobs);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");

@@ -63,7 +63,9 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
   let handler: Handler = options.handler ?? fakeModel;
   const requests: ChatRequestBody[] = [];
   const windowStarts: number[] = [];
-  const seenPrompts: string[] = [];
+  // Prompts whose answers were sent: as at OpenAI, a prefix is cached once its first request was
+  // processed, so a request that arrives while that one is still in flight gets no cached tokens.
+  const answeredPrompts: string[] = [];
   let admitted = 0;
   let limited = 0;
 
@@ -74,6 +76,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
       return sendJson(res, 404, { error: { message: `no route ${req.method} ${req.url}`, type: "invalid_request_error" } });
     }
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequestBody;
+    const answeredBefore = answeredPrompts.slice();
     body.headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
     const task = req.headers["x-newsdesk-task"];
     if (typeof task === "string") body.task = task;
@@ -122,9 +125,11 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     const schema = body.response_format ? JSON.stringify(body.response_format) + "\n" : "";
     const prompt = schema + body.messages.map((m) => `${m.role}\n${m.content}`).join("\n");
     const promptTokens = approxTokens(prompt);
-    const cachedTokens = options.prefixCache === false ? 0 : cachedPrefixTokens(seenPrompts, prompt);
-    seenPrompts.push(prompt);
-    if (seenPrompts.length > 64) seenPrompts.shift();
+    const cachedTokens = options.prefixCache === false ? 0 : cachedPrefixTokens(answeredBefore, prompt);
+    res.once("finish", () => {
+      answeredPrompts.push(prompt);
+      if (answeredPrompts.length > 64) answeredPrompts.shift();
+    });
 
     const content = "json" in reply ? JSON.stringify(reply.json) : "content" in reply ? reply.content : null;
     const finishReason = "content" in reply ? (reply.finishReason ?? "stop") : "stop";
