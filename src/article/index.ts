@@ -2,7 +2,7 @@
 export { InputError } from "./errors.ts";
 export type { ReadOptions } from "./options.ts";
 export { DEFAULT_MAX_BYTES } from "./options.ts";
-export { readArticles, reportStructureWarnings, type ReadItem } from "./inputs.ts";
+export { countArticles, readArticles, reportStructureWarnings, type ReadItem } from "./inputs.ts";
 export { parseArticle, articleFromRecord, formatFromPath, sniffFormat, type DocumentFormat, type InputFormat } from "./parse.ts";
 export { decodeText } from "./decode.ts";
 export { articleId, slugify, sanitiseId } from "./id.ts";

@@ -108,6 +108,48 @@ async function* readInput(input: string, ctx: Context): AsyncGenerator<ReadItem>
   else yield* readFileInput(input, formatFromPath(input), ctx);
 }
 
+/**
+ * How many articles the inputs hold, counted cheaply before they are read (files, files in
+ * folders and globs, lines of JSONL files), so progress knows its total from the start. `exact`
+ * is false when some input cannot be counted without reading it (stdin, URLs, feeds).
+ */
+export async function countArticles(inputs: string[]): Promise<{ count: number; exact: boolean }> {
+  let count = 0;
+  let exact = true;
+  const countFile = (file: string) => {
+    const format = formatFromPath(file);
+    if (format === "jsonl") {
+      try {
+        const bytes = readFileSync(file);
+        let lines = 0;
+        let start = 0;
+        for (let i = bytes.indexOf(10); i !== -1; start = i + 1, i = bytes.indexOf(10, start)) if (i > start) lines++;
+        if (start < bytes.length) lines++;
+        count += lines;
+      } catch {
+        count++;
+      }
+    } else if (format === "feed") exact = false;
+    else count++;
+  };
+  for (const input of inputs) {
+    if (input === "-" || looksLikeUrl(input)) {
+      exact = false;
+      continue;
+    }
+    const info = await stat(input).catch(() => null);
+    if (info?.isDirectory()) {
+      for await (const found of walk(input)) if ("file" in found) countFile(found.file);
+    } else if (info) countFile(input);
+    else if (GLOB_CHARS.test(input)) {
+      const { glob } = await import("tinyglobby");
+      const matches = await glob([input], { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(input), ignore: ["**/node_modules/**"] }).catch(() => []);
+      for (const m of matches) if (formatFromPath(m) !== null) countFile(m);
+    }
+  }
+  return { count, exact };
+}
+
 /** The article files under `dir`, depth first in sorted order, one directory listing at a time. */
 async function* walk(dir: string): AsyncGenerator<{ file: string } | { error: InputError }> {
   let entries;

@@ -10,7 +10,7 @@ import { createModelClient } from "../model/create.ts";
 import { DEFAULT_TIMEOUT_MS, type ProviderOptions } from "../model/provider.ts";
 import { createPipeline, type TaskKind } from "../run/pipeline.ts";
 import { loadPromptSet } from "../core/prompts.ts";
-import { readArticles, reportStructureWarnings, type ReadOptions } from "../article/index.ts";
+import { countArticles, readArticles, reportStructureWarnings, type ReadOptions } from "../article/index.ts";
 import { parseSince } from "../article/feed.ts";
 import { runBatch, sourceLabel, type BatchSummary } from "../run/batch.ts";
 import { removeStaleTempFiles, writeResultFiles } from "../render/files.ts";
@@ -407,6 +407,11 @@ async function runArticles(
     const pipeline = session.pipeline(languages, tasks);
     session.trapInterrupt();
     model = pipeline.options.model;
+    // The total before the first call: files, files in folders and globs, JSONL lines are cheap to count.
+    if (!flags.quiet) {
+      const { count, exact } = await countArticles(inputs);
+      progress.expect(count, exact);
+    }
     const summary = await runBatch(readArticles(inputs, readOptionsFor(flags)), pipeline, {
       signal: session.controller.signal,
       maxCostUsd: flags.maxCost,

@@ -11,6 +11,8 @@ export interface Progress {
   read(): void;
   /** The input is exhausted: the total is known. */
   inputDone(): void;
+  /** The total counted before reading (`exact` false: at least this many). */
+  expect(total: number, exact: boolean): void;
   /** An article finished (ok) or failed. */
   finished(ok: boolean): void;
   /** A message line (e.g. a failure) that must not tear the bar apart. */
@@ -36,15 +38,17 @@ export function progressMode(options: { quiet?: boolean; stream?: { isTTY?: bool
   return "lines";
 }
 
-interface Counts { read: number; done: number; failed: number; inputDone: boolean; started: number }
+interface Counts { read: number; done: number; failed: number; inputDone: boolean; started: number; expected: number | null; exact: boolean }
 
 function describe(c: Counts, now: number) {
   const finished = c.done + c.failed;
   const seconds = Math.max(0.001, (now - c.started) / 1000);
   const rate = finished / seconds;
-  const total = c.inputDone ? `${c.read}` : `${c.read}+`;
-  const left = c.read - finished;
-  const eta = c.inputDone && rate > 0 ? formatSeconds(left / rate) : "?";
+  // Counted before reading when it could be; exact once the input is exhausted.
+  const known = c.inputDone ? c.read : c.expected !== null ? Math.max(c.expected, c.read) : null;
+  const total = known === null ? `${c.read}+` : c.inputDone || c.exact ? `${known}` : `${known}+`;
+  const left = (known ?? c.read) - finished;
+  const eta = known !== null && rate > 0 && finished > 0 ? formatSeconds(left / rate) : "?";
   return { finished, total, rate: rate >= 10 ? rate.toFixed(0) : rate.toFixed(1), eta };
 }
 
@@ -60,8 +64,8 @@ export function formatSeconds(s: number): string {
 export function createProgress(options: ProgressOptions): Progress {
   const now = options.now ?? Date.now;
   const stream = options.stream ?? process.stderr;
-  const c: Counts = { read: 0, done: 0, failed: 0, inputDone: false, started: now() };
-  if (options.mode === "none") return { read() {}, inputDone() {}, finished() {}, log() {}, stop() {} };
+  const c: Counts = { read: 0, done: 0, failed: 0, inputDone: false, started: now(), expected: null, exact: false };
+  if (options.mode === "none") return { read() {}, inputDone() {}, expect() {}, finished() {}, log() {}, stop() {} };
 
   const status = () => (options.status ? ` | ${options.status()}` : "");
   if (options.mode === "bar") {
@@ -85,12 +89,13 @@ export function createProgress(options: ProgressOptions): Progress {
     bar.start(1, 0, { finished: 0, total: "0+", failed: 0, rate: "0", etaText: "?", status: "" });
     const update = () => {
       const d = describe(c, now());
-      bar.setTotal(Math.max(1, c.read));
+      bar.setTotal(Math.max(1, c.inputDone ? c.read : Math.max(c.read, c.expected ?? 0)));
       bar.update(d.finished, { finished: d.finished, total: d.total, failed: c.failed, rate: d.rate, etaText: d.eta, status: status() });
     };
     return {
       read() { c.read++; update(); },
       inputDone() { c.inputDone = true; update(); },
+      expect(total, exact) { c.expected = total; c.exact = exact; update(); },
       finished(ok) { if (ok) c.done++; else c.failed++; update(); },
       // Above the bar: clear its line, write the message, draw the bar again below it.
       log(text) {
@@ -117,10 +122,11 @@ export function createProgress(options: ProgressOptions): Progress {
   };
   const maybeLine = () => {
     const finished = c.done + c.failed;
-    const decile = c.inputDone && c.read ? Math.floor((10 * finished) / c.read) : 0;
+    const total = c.inputDone ? c.read : c.exact ? (c.expected ?? 0) : 0;
+    const decile = total ? Math.floor((10 * finished) / total) : 0;
     if (decile > lastDecile) {
       lastDecile = decile;
-      if (finished < c.read) return line();
+      if (finished < total) return line();
     }
     if (now() - lastLine >= interval) line();
   };
@@ -130,6 +136,7 @@ export function createProgress(options: ProgressOptions): Progress {
   return {
     read() { c.read++; },
     inputDone() { c.inputDone = true; },
+    expect(total, exact) { c.expected = total; c.exact = exact; },
     finished(ok) { if (ok) c.done++; else c.failed++; maybeLine(); },
     log(text) { stream.write(text + "\n"); },
     stop() { clearInterval(timer); },
