@@ -7,6 +7,8 @@ import { completenessFindings } from "./completeness.ts";
 import { lenientNumbers, strictNumbers } from "./numbers.ts";
 import { missingNames, nameFormProblems } from "./names.ts";
 import { applyHouseStyle, leftoverStyle, spellingProblems } from "./style.ts";
+import { checkChannels, CHANNEL_FIELD_NAMES, type ChannelField } from "./channels.ts";
+import { registerFindings } from "./register.ts";
 import { containsTerm, excerpt, letterCount, termPattern, words } from "../core/text.ts";
 import type { DigestCheckInput, Finding, SourceText, TranslationCheckInput } from "./types.ts";
 
@@ -14,6 +16,8 @@ export type { Severity, Finding, TranslationCheckInput, DigestCheckInput, Source
 export type { GlossaryEntry } from "../core/glossary.ts";
 export { applyHouseStyle } from "./style.ts";
 export { strictNumbers, lenientNumbers } from "./numbers.ts";
+export { CHANNEL_FIELDS, CHANNEL_LIMITS, CHANNEL_FIELD_NAMES, channelFields, channelLength, checkChannels, normaliseChannels, type ChannelField } from "./channels.ts";
+export { registerFindings, registerHits, narrativeText } from "./register.ts";
 
 export const LIMITS = { summaryWords: 60, teaserChars: 280, keyPointsMin: 3, keyPointsMax: 5 } as const;
 /** Words a summary may run over LIMITS.summaryWords before it is reported. */
@@ -142,6 +146,10 @@ export function checkTranslation(input: TranslationCheckInput): Finding[] {
   }
   findings.push(...styleFindings(outText, target));
   findings.push(...glossaryFindings(input.glossary, srcText, outText, target, false));
+  if (input.formality) {
+    const parts: [string, string][] = [["the title", output.title], ...output.paragraphs.map((p, i): [string, string] => [`paragraph ${i + 1}`, p])];
+    findings.push(...registerFindings(parts, input.formality));
+  }
   return findings;
 }
 
@@ -168,6 +176,8 @@ export function checkDigest(input: DigestCheckInput): Finding[] {
     ...digest.keyPoints.map((k, i): [string, string] => [`key point ${i + 1}`, k]),
     ["the headline", digest.snippet.headline],
     ["the teaser", digest.snippet.teaser],
+    // Channel texts (--channels), when asked for: judged like the rest, and held to their limits below.
+    ...Object.entries(digest.channels ?? {}).map(([field, text]): [string, string] => [CHANNEL_FIELD_NAMES[field as ChannelField] ?? field, text ?? ""]),
   ];
   const all = parts.map(([, t]) => t).join("\n\n");
 
@@ -213,5 +223,7 @@ export function checkDigest(input: DigestCheckInput): Finding[] {
   }
 
   findings.push(...glossaryFindings(input.glossary, sourceText(source), all, target, true));
+  if (digest.channels) findings.push(...checkChannels(digest.channels, target));
+  if (input.formality) findings.push(...registerFindings(parts, input.formality));
   return findings;
 }

@@ -1,6 +1,7 @@
 // Shapes shared by the checks; re-exported from ./index.ts.
 import type { GlossaryEntry } from "../core/glossary.ts";
-import type { Finding as AnswerFinding } from "../core/types.ts";
+import type { ChannelTexts, Finding as AnswerFinding } from "../core/types.ts";
+import type { Formality } from "../core/formality.ts";
 
 export type Severity = AnswerFinding["severity"];
 
@@ -24,11 +25,15 @@ export interface TranslationCheckInput {
   /** "de", "en", "de-CH", "de-DE", "en-GB", "en-US", or any code. */
   target: string;
   glossary?: GlossaryEntry[];
+  /** The desk's register for this target (--formality); none: no register check. */
+  formality?: Formality | null;
 }
 
 export interface DigestCheckInput {
   source: SourceText;
-  digest: { summary: string; keyPoints: string[]; snippet: { headline: string; teaser: string } };
+  digest: { summary: string; keyPoints: string[]; snippet: { headline: string; teaser: string }; channels?: ChannelTexts };
   target: string;
   glossary?: GlossaryEntry[];
+  /** The desk's register for this target (--formality); none: no register check. */
+  formality?: Formality | null;
 }

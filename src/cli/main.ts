@@ -23,6 +23,8 @@ import { createScheduler, type Scheduler } from "../model/scheduler.ts";
 import { createProgress, progressMode } from "./progress.ts";
 import { estimateCost, formatCost, loadPrices } from "../run/cost.ts";
 import { KNOWN_VARIANTS } from "../core/styles.ts";
+import { CHANNELS, type Channel } from "../core/types.ts";
+import { parseFormality, type FormalitySetting } from "../core/formality.ts";
 import { readFileSync } from "node:fs";
 import { planBatch } from "../run/plan.ts";
 import { writeFileAtomic } from "../render/files.ts";
@@ -54,6 +56,9 @@ interface CommonFlags {
   since?: Date;
   limit?: number;
   fetchTimeout?: number;
+  /** --channels (run, summarize, newsletter). */
+  channels?: Channel[];
+  formality?: FormalitySetting;
 }
 
 const EXIT_OK = 0;
@@ -90,6 +95,27 @@ function since(value: string): Date {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+function channelList(value: string): Channel[] {
+  const list = value.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const c of list) if (!(CHANNELS as readonly string[]).includes(c)) throw new InvalidArgumentError(`"${c}" is not a channel newsdesk writes (${CHANNELS.join(", ")})`);
+  if (list.length === 0) throw new InvalidArgumentError(`expected channels, e.g. ${CHANNELS.join(",")}`);
+  return list as Channel[];
+}
+
+function formality(value: string): FormalitySetting {
+  try {
+    return parseFormality(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.replace(/^--formality "[^"]*": /, ""));
+  }
+}
+
+/** --formality, else the desk's $NEWSDESK_FORMALITY (environment or .env), else none. */
+function formalityOf(flags: CommonFlags): FormalitySetting | undefined {
+  const desk = io.env.NEWSDESK_FORMALITY?.trim();
+  return flags.formality ?? (desk ? parseFormality(desk, "NEWSDESK_FORMALITY") : undefined);
 }
 
 function variantList(value: string): string[] {
@@ -129,6 +155,7 @@ function withCommonOptions(command: Command): Command {
     .option("--glossary <file>", "glossary CSV or JSON: source term, target language, target term (default: the shipped one)")
     .option("--no-glossary", "use no glossary")
     .option("--variant <codes>", `regional variants: ${KNOWN_VARIANTS.join(", ")}`, variantList)
+    .option("--formality <register>", "German register: formal (Sie) or informal (du), or per variant: de-CH=informal,de=formal (default: $NEWSDESK_FORMALITY, else none)", formality)
     .option("--source-lang <code>", "language of the articles, instead of detecting it")
     .option("--max-bytes <n>", "largest input file or fetched page read", positiveInt)
     .option("--since <when>", "feeds: only items published since then: a duration (6h, 2d) or a date (2024-05-16)", since)
@@ -239,6 +266,8 @@ class Session {
       repairs: this.flags.repairs,
       contextTokens: this.flags.contextTokens,
       chunkTokens: this.flags.chunkTokens,
+      channels: this.flags.channels,
+      formality: formalityOf(this.flags),
       limiter: scheduler.run,
       signal: this.controller.signal,
       concurrency: this.flags.concurrency,
@@ -360,6 +389,8 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
       glossary: glossaryFor(flags),
       chunkTokens: flags.chunkTokens,
       contextTokens: flags.contextTokens,
+      channels: flags.channels,
+      formality: formalityOf(flags),
     });
     const plan = await planBatch(read, pipeline, cache);
     const cost = estimateCost(plan, model, prices);
@@ -501,6 +532,7 @@ function batchCommand(program: Command, name: string, description: string, tasks
       .description(description)
       .argument("[inputs...]", "files, folders, globs, JSONL files, http(s) URLs of pages or feeds, feed files, files listing URLs, or - for stdin (read by itself when piped)")
       .option("--lang <codes>", "languages to produce", languageList, ["de", "en"])
+      .option("--channels <list>", `also write per language, in the digest call: ${CHANNELS.join(", ")} (push alert, social post, SEO title and description)`, channelList)
       .option("--out <dir>", "write <id>.json and <id>.<lang>.md per article into this folder (merged with what is there)")
       .option("--json", "print the results as JSON, one object per line (JSONL), also with --out")
       .option("--jsonl", "the same as --json"),
@@ -557,6 +589,7 @@ export function buildProgram(): Command {
       .description("a newsletter section (headline, teaser, key points per article) in Markdown or email-safe HTML")
       .argument("[inputs...]", "files, folders, globs, JSONL files, http(s) URLs of pages or feeds, feed files, files listing URLs, or - for stdin (read by itself when piped)")
       .option("--lang <code>", "language of the section", "de")
+      .option("--channels <list>", `also write ${CHANNELS.join(", ")} texts in the digest call: the layout's {{push}}, {{social}}, {{seo_title}}, {{seo_description}}`, channelList)
       .option("--json", "print the section's items as one JSON object instead of the layout")
       .addOption(new Option("--format <format>", "output format (rss, jsonfeed: the section as a feed)").choices(["md", "html", "rss", "jsonfeed"]).default("md"))
       .option("--link <url>", "rss/jsonfeed: the site the feed stands for (default: the origin of the first item's link)")
@@ -587,6 +620,7 @@ export function buildProgram(): Command {
           credit: result.source.credit,
           published: result.source.published,
           url: result.source.url,
+          ...(version.channels ? { channels: version.channels } : {}),
         },
       });
     }, (article) => readOrder.set(article, readOrder.size));

@@ -29,6 +29,24 @@ export interface LanguageResult {
   summary: string;
   keyPoints: string[];
   snippet: { headline: string; teaser: string };
+  /** Texts for other channels, when asked for (--channels push,social,seo): only the asked fields. */
+  channels?: ChannelTexts;
+}
+
+/** The channels a digest can also write for (--channels): seo is a title and a meta description. */
+export type Channel = "push" | "social" | "seo";
+export const CHANNELS: readonly Channel[] = ["push", "social", "seo"];
+
+/** One language's channel texts, as the result's `languages.de.channels` holds them. */
+export interface ChannelTexts {
+  /** A push alert, at most 110 characters. */
+  push?: string;
+  /** A social media post, at most 280 characters. */
+  social?: string;
+  /** A title for search engines, at most 60 characters. */
+  seoTitle?: string;
+  /** A meta description for search engines, at most 155 characters. */
+  seoDescription?: string;
 }
 
 /** What a check says of an answer: hard problems are repaired, soft ones get one retry, then become warnings. */

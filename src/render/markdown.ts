@@ -24,6 +24,7 @@ export function articleMarkdown(result: ArticleResult, lang: string): string {
   if (meta) parts.push(`*${inline(meta)}*`);
   if (version.paragraphs) parts.push(...version.paragraphs.map(paragraph));
   parts.push(...digestMarkdown(version, lang));
+  parts.push(...channelsMarkdown(version, lang));
   return parts.join("\n\n") + "\n";
 }
 
@@ -41,6 +42,22 @@ function digestMarkdown(version: Partial<LanguageResult>, lang: string): string[
     parts.push(`## ${snippet}`, `**${inline(version.snippet.headline)}**`, paragraph(version.snippet.teaser));
   }
   return parts;
+}
+
+// --- Channels (--channels): one list after the digest, only the asked fields. ---------------------
+
+const CHANNEL_HEADINGS: Record<string, { heading: string; push: string; social: string; seoTitle: string; seoDescription: string }> = {
+  de: { heading: "Kanäle", push: "Push-Meldung", social: "Social Media", seoTitle: "SEO-Titel", seoDescription: "SEO-Beschreibung" },
+  en: { heading: "Channels", push: "Push alert", social: "Social post", seoTitle: "SEO title", seoDescription: "SEO description" },
+};
+
+function channelsMarkdown(version: Partial<LanguageResult>, lang: string): string[] {
+  const texts = version.channels;
+  if (!texts) return [];
+  const names = CHANNEL_HEADINGS[lang.split("-")[0]!] ?? CHANNEL_HEADINGS.en!;
+  const fields = (["push", "social", "seoTitle", "seoDescription"] as const).filter((f) => texts[f]);
+  if (fields.length === 0) return [];
+  return [`## ${names.heading}`, fields.map((f) => `- **${names[f]}:** ${inline(texts[f]!)}`).join("\n")];
 }
 
 /** The article text alone (what `translate` prints): title, date and credit line, paragraphs. */

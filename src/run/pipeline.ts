@@ -3,7 +3,10 @@
 // checks -> cache. The same tasks plan the article for --dry-run.
 import pLimit from "p-limit";
 import { createHash } from "node:crypto";
-import { addUsage, emptyUsage, type Article, type ArticleResult, type LanguageResult, type Provenance, type TaskKind, type Usage } from "../core/types.ts";
+import { addUsage, emptyUsage, type Article, type ArticleResult, type Channel, type LanguageResult, type Provenance, type TaskKind, type Usage } from "../core/types.ts";
+import { checkFormality, type FormalitySetting } from "../core/formality.ts";
+import { normaliseChannels } from "../checks/index.ts";
+import { channelsPromptFor } from "../tasks/digest.ts";
 import type { Cache } from "../core/cache.ts";
 import { loadPromptSet, type PromptSet } from "../core/prompts.ts";
 import { targetFor } from "../core/styles.ts";
@@ -15,7 +18,8 @@ import { runTask } from "../tasks/run-task.ts";
 import type { TaskRequest } from "../tasks/request.ts";
 
 export type { Limiter } from "../model/provider.ts";
-export type { TaskKind } from "../core/types.ts";
+export type { TaskKind, Channel, ChannelTexts } from "../core/types.ts";
+export type { Formality, FormalitySetting } from "../core/formality.ts";
 
 export interface PipelineOptions {
   client: ChatModel;
@@ -35,6 +39,16 @@ export interface PipelineOptions {
   contextTokens?: number;
   /** Article tokens per translation call; by default derived from the context and the prompt's max_tokens. */
   chunkTokens?: number;
+  /**
+   * Channel texts the digest also writes, per language (--channels): "push" (≤ 110 characters),
+   * "social" (≤ 280), "seo" (seoTitle ≤ 60, seoDescription ≤ 155). None: the digest as before.
+   */
+  channels?: Channel[];
+  /**
+   * The desk's register for German (--formality): "formal" (Sie) or "informal" (du) for every
+   * German target, or per variant: { "de-CH": "informal", de: "formal" }. None: no register.
+   */
+  formality?: FormalitySetting;
   /** Model calls at once across everything this pipeline runs (default 8); ignored with a `limiter`. */
   concurrency?: number;
   limiter?: Limiter;
@@ -73,6 +87,8 @@ export class Pipeline {
       languages: options.languages,
       contextTokens: options.contextTokens,
       chunkTokens: options.chunkTokens,
+      channels: normaliseChannels(options.channels).length ? normaliseChannels(options.channels) : undefined,
+      formality: checkFormality(options.formality),
       chat: options.client,
       cache: options.cache,
       limiter: options.limiter ?? ((fn) => limit(fn)),
@@ -81,6 +97,8 @@ export class Pipeline {
       signal: options.signal,
     };
     this.provenance = provenanceOf(options.model, prompts, this.run.glossary);
+    // With channels the digest also used prompts/channels.md.
+    if (this.run.channels) this.provenance.prompts.channels = channelsPromptFor(this.run.prompts).hash.slice(0, 12);
   }
 
   get model(): string {

@@ -2,7 +2,8 @@
 import type { Cache } from "../core/cache.ts";
 import type { GlossaryEntry } from "../core/glossary.ts";
 import type { PromptSet } from "../core/prompts.ts";
-import type { Article, LanguageResult, Usage } from "../core/types.ts";
+import type { Article, Channel, LanguageResult, Usage } from "../core/types.ts";
+import type { FormalitySetting } from "../core/formality.ts";
 import type { ChatModel, Limiter } from "../model/provider.ts";
 import type { TaskRequest } from "./request.ts";
 
@@ -17,6 +18,10 @@ export interface TaskContext {
   contextTokens?: number;
   /** Article tokens per translation call; by default derived from the context and the prompt's max_tokens. */
   chunkTokens?: number;
+  /** Channel texts the digest also writes (--channels), in canonical order; none: the digest as before. */
+  channels?: Channel[];
+  /** The desk's register for German targets (--formality); none: no register line, no register check. */
+  formality?: FormalitySetting;
 }
 
 /** What running a task needs besides: the model, the cache, the batch's limiter, shared work in flight. */

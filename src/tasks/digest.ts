@@ -1,14 +1,19 @@
 // The digest task: one call for every result language (summary, key points, snippet), each
 // language's part also cached on its own; an article too long for one call is digested in
-// chunks first (map), then from those (reduce).
-import type { Article } from "../core/types.ts";
+// chunks first (map), then from those (reduce). With --channels the same call also writes each
+// language's channel texts (push alert, social post, SEO title and description), asked for by
+// prompts/channels.md after the digest's own instructions.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { Article, Channel } from "../core/types.ts";
 import { addUsage, emptyUsage } from "../core/types.ts";
-import { renderPrompt } from "../core/prompts.ts";
+import { loadPrompt, renderPrompt, type Message, type Prompt, type PromptSet } from "../core/prompts.ts";
+import { formalityFor, registerRule } from "../core/formality.ts";
 import { languageName } from "../core/language.ts";
 import { styleRules } from "../core/styles.ts";
 import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
 import { countTokens, fitsInTokens } from "../core/tokens.ts";
-import { applyHouseStyle, checkDigest } from "../checks/index.ts";
+import { applyHouseStyle, checkDigest, CHANNEL_LIMITS, channelFields, type ChannelField } from "../checks/index.ts";
 import type { Finding } from "../core/types.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, type Chunk } from "./chunking.ts";
 import { ARTICLE_TASKS, digestAnswer, digestSchema, type Digest } from "./schemas.ts";
@@ -18,17 +23,55 @@ import type { PlannedCall, Task, TaskContext, TaskOutcome, TaskRun } from "./con
 
 /** Guessed answer tokens: a summary, points and a snippet per language. */
 const TOKENS_PER_LANGUAGE = 220;
+/** Guessed answer tokens per channel field and language. */
+const TOKENS_PER_CHANNEL_FIELD = 45;
 
 const digestAnswers = new Map<string, ReturnType<typeof digestAnswer>>();
-const digestAnswerFor = (keys: string[]) => memo(digestAnswers, keys.join(","), () => digestAnswer(keys));
+const digestAnswerFor = (keys: string[], channels: Channel[]) =>
+  memo(digestAnswers, `${keys.join(",")}+${channels.join(",")}`, () => digestAnswer(keys, channels));
 
-/** One digest call for every requested language; `targets` maps result key -> target ("de" -> "de-CH"). */
+const channelPrompts = new WeakMap<Prompt, Prompt>();
+/**
+ * prompts/channels.md: beside the digest prompt in use (a desk's --prompts copy may have its own),
+ * else the shipped one (a copy made before channels existed keeps working). Read once per prompt set.
+ */
+export function channelsPromptFor(prompts: PromptSet): Prompt {
+  let prompt = channelPrompts.get(prompts.digest);
+  if (!prompt) {
+    const dir = path.dirname(prompts.digest.file);
+    prompt = existsSync(path.join(dir, "channels.md")) ? loadPrompt("channels", dir) : loadPrompt("channels");
+    channelPrompts.set(prompts.digest, prompt);
+  }
+  return prompt;
+}
+
+/** The channels message, after the digest's instructions (so the shared prefix is untouched). */
+function channelMessages(prompts: PromptSet, channels: Channel[]): Message[] {
+  const limit = (field: ChannelField) => String(CHANNEL_LIMITS[field]);
+  return renderPrompt(channelsPromptFor(prompts), {
+    fields: channelFields(channels).map((f) => JSON.stringify(f)).join(", "),
+    push_limit: limit("push"),
+    social_limit: limit("social"),
+    seo_title_limit: limit("seoTitle"),
+    seo_description_limit: limit("seoDescription"),
+  });
+}
+
+/**
+ * One digest call for every requested language; `targets` maps result key -> target ("de" -> "de-CH").
+ * Without channels and formality in the context, request, schema and cache key are those of a
+ * digest before either existed.
+ */
 export function digestRequest(ctx: TaskContext, article: Article, targets: Record<string, string>) {
   const { prompts } = ctx;
   const keys = Object.keys(targets);
-  const schema = digestAnswerFor(keys);
+  const channels = ctx.channels ?? [];
+  const schema = digestAnswerFor(keys, channels);
   const sourceText = [article.title, ...article.paragraphs].join("\n");
-  const styleLines = keys.flatMap((k) => styleRules(targets[k]!).map((rule) => `${k}: ${rule}`));
+  const styleLines = keys.flatMap((k) => {
+    const formality = formalityFor(ctx.formality, targets[k]!);
+    return [...styleRules(targets[k]!), ...(formality ? [registerRule(formality)] : [])].map((rule) => `${k}: ${rule}`);
+  });
   const glossaryLines = keys
     .map((k) => {
       const text = glossaryPromptText(glossaryFor(ctx.glossary, sourceText, targets[k]!));
@@ -43,17 +86,27 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
       style_rules: bullets(styleLines),
       glossary: glossaryLines.length ? `- Use the desk's terms:\n${glossaryLines.join("\n")}` : "",
     }),
+    ...(channels.length ? channelMessages(prompts, channels) : []),
   ];
   const settings = prompts.digest.settings;
+  const shape = channels.length ? `digest:${keys.join(",")}+${channels.join(",")}` : `digest:${keys.join(",")}`;
   const request: TaskRequest<typeof schema> = {
     task: "digest",
-    label: `digest ${keys.join(",")}`,
+    // Also the X-Newsdesk-Task header: "digest de,en", with channels "digest de,en +push,seo".
+    label: `digest ${keys.join(",")}${channels.length ? ` +${channels.join(",")}` : ""}`,
     article: { id: article.id, title: article.title },
     langs: keys.map((k) => targets[k]!),
-    key: keyFor("digest", [prompts.house, prompts.digest], ctx.model, shapeHash(`digest:${keys.join(",")}`, () => digestSchema(keys)), settings, messages),
+    key: keyFor(
+      "digest",
+      channels.length ? [prompts.house, prompts.digest, channelsPromptFor(prompts)] : [prompts.house, prompts.digest],
+      ctx.model,
+      shapeHash(shape, () => digestSchema(keys, channels)),
+      settings,
+      messages,
+    ),
     messages,
     schema,
-    responseSchema: responseSchemaFor(keys),
+    responseSchema: responseSchemaFor(keys, channels),
     schemaName: ARTICLE_TASKS,
     temperature: settings.temperature,
     maxTokens: settings.max_tokens,
@@ -64,6 +117,7 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
           digest: (value as Record<string, never>)[k]!,
           target: targets[k]!,
           glossary: glossaryFor(ctx.glossary, sourceText, targets[k]!),
+          formality: formalityFor(ctx.formality, targets[k]!),
         }).map((f: Finding) => ({ ...f, message: `${k}: ${f.message}` })),
       ),
   };
@@ -86,9 +140,12 @@ function digestChunks(context: TaskContext, article: Article): Chunk[] | null {
   return chunkParagraphs(article.paragraphs, Math.max(50, budget), countTokens);
 }
 
-/** The digest request of one chunk (in the article's own language): the map step. */
+/**
+ * The digest request of one chunk (in the article's own language): the map step. It is never
+ * published, so it asks for no channel texts and no register: those are the reduce step's.
+ */
 function chunkRequest(context: TaskContext, article: Article, chunk: Chunk) {
-  return digestRequest(context, { ...article, paragraphs: chunk.paragraphs }, { [article.lang]: article.lang });
+  return digestRequest({ ...context, channels: undefined, formality: undefined }, { ...article, paragraphs: chunk.paragraphs }, { [article.lang]: article.lang });
 }
 
 /** The article the reduce step digests: one paragraph per chunk digest. */
@@ -144,7 +201,7 @@ export const digestTask: Task<Digest> = {
 
   plan(context, article, job): PlannedCall[] {
     const keys = Object.keys(job.targets);
-    const completionTokens = TOKENS_PER_LANGUAGE * keys.length;
+    const completionTokens = (TOKENS_PER_LANGUAGE + TOKENS_PER_CHANNEL_FIELD * channelFields(context.channels ?? []).length) * keys.length;
     const chunks = digestChunks(context, article);
     if (!chunks) {
       return [{ request: digestRequest(context, article, job.targets) as TaskRequest, completionTokens, alsoCachedAs: digestPartRequests(context, article, job.targets).map((p) => p.request as TaskRequest) }];
@@ -166,6 +223,8 @@ export const digestTask: Task<Digest> = {
         summary: style(digest.summary),
         keyPoints: digest.keyPoints.map(style),
         snippet: { headline: style(digest.snippet.headline), teaser: style(digest.snippet.teaser) },
+        // Only the asked fields; house style as everywhere (the limits were checked on this text).
+        ...(digest.channels ? { channels: Object.fromEntries(Object.entries(digest.channels).map(([field, text]) => [field, style(text)])) } : {}),
       });
     }
   },

@@ -1,7 +1,7 @@
 // What every task request is made of, and the parts they share: the house prompt first (so every
 // call for one article starts with the same bytes), the cache key, the shared response format.
 import type { z } from "zod";
-import type { Article, Finding, TaskKind } from "../core/types.ts";
+import type { Article, Channel, Finding, TaskKind } from "../core/types.ts";
 import { renderPrompt, type Message, type Prompt, type PromptSet } from "../core/prompts.ts";
 import { cacheKey } from "../core/cache.ts";
 import { jsonSchemaOf } from "../model/json-schema.ts";
@@ -40,8 +40,9 @@ export function memo<T>(cache: Map<string, T>, key: string, make: () => T): T {
 const responseSchemas = new Map<string, ReturnType<typeof articleTasksSchema>>();
 const shapeHashes = new Map<string, string>();
 
-/** The response format the translation and digest calls of an article share (see schemas.ts). */
-export const responseSchemaFor = (keys: string[]) => memo(responseSchemas, keys.join(","), () => articleTasksSchema(keys));
+/** The response format the translation and digest calls of an article share (see schemas.ts); with --channels, the digest part has them. */
+export const responseSchemaFor = (keys: string[], channels: readonly Channel[] = []) =>
+  memo(responseSchemas, channels.length ? `${keys.join(",")}+${channels.join(",")}` : keys.join(","), () => articleTasksSchema(keys, channels));
 
 /**
  * The hash of a task's own part of the answer: the cache key covers it, so a translation asked

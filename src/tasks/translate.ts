@@ -8,6 +8,7 @@ import { renderPrompt, type PromptSet } from "../core/prompts.ts";
 import { baseLanguage, languageName } from "../core/language.ts";
 import { styleRules } from "../core/styles.ts";
 import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
+import { formalityFor, registerRule } from "../core/formality.ts";
 import { countTokens, fitsInTokens, paragraphTokens } from "../core/tokens.ts";
 import { applyHouseStyle, checkTranslation } from "../checks/index.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, joinChunks, translationBudget, type Chunk } from "./chunking.ts";
@@ -45,6 +46,8 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
   const glossary = glossaryFor(ctx.glossary, [article.title, ...paragraphs].join("\n"), target);
   const glossaryText = glossaryPromptText(glossary);
   const styleLines = [...styleRules(target)];
+  const formality = formalityFor(ctx.formality, target);
+  if (formality) styleLines.push(registerRule(formality));
   if (chunk?.context) styleLines.push(`This is a part of a longer article. For consistent terms, the previous part read: ${chunk.context}`);
   const messages = [
     ...houseMessages(prompts, { ...article, paragraphs }),
@@ -64,11 +67,11 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
     key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, shapeHash("translation", () => TranslationSchema), settings, messages),
     messages,
     schema: TranslationAnswer,
-    responseSchema: responseSchemaFor(ctx.languages),
+    responseSchema: responseSchemaFor(ctx.languages, ctx.channels),
     schemaName: ARTICLE_TASKS,
     temperature: settings.temperature,
     maxTokens: settings.max_tokens,
-    check: (value) => checkTranslation({ source: { title: article.title, paragraphs, lang: article.lang }, output: value, target, glossary }),
+    check: (value) => checkTranslation({ source: { title: article.title, paragraphs, lang: article.lang }, output: value, target, glossary, formality }),
   };
   return request;
 }

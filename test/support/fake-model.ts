@@ -28,6 +28,8 @@ export interface RequestInfo {
   /** translate: the target, e.g. "de-CH"; digest: the language keys. */
   target: string | null;
   languages: string[];
+  /** digest: the channels asked for ("digest de,en +push,seo" -> ["push", "seo"]); [] without. */
+  channels: string[];
   title: string;
   paragraphs: string[];
   glossary: Map<string, string>;
@@ -46,7 +48,7 @@ export function describeRequest(body: ChatRequestBody): RequestInfo {
   const text = body.messages.map((m) => m.content).join("\n");
   // newsdesk says what a call is for in a header (X-Newsdesk-Task: "translate de-CH", "digest de,en"):
   // the prompt files' wording is the desk's to edit. Only requests without it (a plain script's) are read by their prose.
-  const [kind, langs] = body.task ? body.task.split(" ") : [/Task: translate/.test(text) ? "translate" : /Task: condense/.test(text) ? "digest" : "unknown", undefined];
+  const [kind, langs, extra] = body.task ? body.task.split(" ") : [/Task: translate/.test(text) ? "translate" : /Task: condense/.test(text) ? "digest" : "unknown", undefined];
   const task = (kind === "translate" || kind === "digest" ? kind : "unknown") as RequestInfo["task"];
   const block = /<article[^>]*>\n([\s\S]*?)\n<\/article>/.exec(text)?.[1] ?? "";
   const title = /^Title: (.*)$/m.exec(block)?.[1] ?? "";
@@ -61,7 +63,8 @@ export function describeRequest(body: ChatRequestBody): RequestInfo {
     target = into ? (into[2] ?? languageCode(into[1]!)) : null;
   }
   if (task === "digest") languages = langs ? langs.split(",") : (/For each language code \(([^)]*)\)/.exec(text)?.[1] ?? "").split(", ").filter(Boolean);
-  return { task, target, languages, title, paragraphs, glossary, text };
+  const channels = task === "digest" && extra?.startsWith("+") ? extra.slice(1).split(",").filter(Boolean) : [];
+  return { task, target, languages, channels, title, paragraphs, glossary, text };
 }
 
 function languageCode(name: string): string {
@@ -104,7 +107,21 @@ export function fakeDigest(info: RequestInfo): Record<string, unknown> {
       summary: filler.summary,
       keyPoints: filler.points,
       snippet: { headline: filler.headline, teaser: filler.teaser },
+      ...(info.channels.length ? { channels: fakeChannels(key, info.channels) } : {}),
     };
+  }
+  return out;
+}
+
+/** Channel texts within their limits, only the asked ones: push, social, seo (seoTitle and seoDescription). */
+export function fakeChannels(key: string, channels: string[]): Record<string, string> {
+  const filler = FILLER[key.split("-")[0]!] ?? FILLER.en!;
+  const out: Record<string, string> = {};
+  if (channels.includes("push")) out.push = filler.push;
+  if (channels.includes("social")) out.social = filler.social;
+  if (channels.includes("seo")) {
+    out.seoTitle = filler.seoTitle;
+    out.seoDescription = filler.seoDescription;
   }
   return out;
 }
@@ -123,6 +140,7 @@ function facts(text: string, forms: Map<string, string>): string {
 
 const FILLER: Record<string, {
   title: string; paragraph: (n: number) => string; summary: string; points: string[]; headline: string; teaser: string;
+  push: string; social: string; seoTitle: string; seoDescription: string;
 }> = {
   de: {
     title: "Meldung:",
@@ -135,6 +153,10 @@ const FILLER: Record<string, {
     ],
     headline: "Neue Entwicklung in der Lage",
     teaser: "Die Beteiligten haben sich zu der Lage geäussert und wollen die Gespräche fortsetzen. Was das für die kommenden Wochen bedeutet, lesen Sie hier.",
+    push: "Neue Entwicklung: Die Beteiligten wollen die Gespräche in den nächsten Wochen fortsetzen.",
+    social: "Die Beteiligten haben sich zur Lage geäussert und wollen weiter verhandeln. Was das für die kommenden Wochen bedeutet:",
+    seoTitle: "Neue Entwicklung in der Lage: Gespräche gehen weiter",
+    seoDescription: "Die Beteiligten haben sich zur Lage geäussert und wollen die Gespräche in den nächsten Wochen fortsetzen.",
   },
   en: {
     title: "Report:",
@@ -147,6 +169,10 @@ const FILLER: Record<string, {
     ],
     headline: "New developments in the situation",
     teaser: "Those involved have commented on the situation and want to continue the talks. Read here what this means for the coming weeks.",
+    push: "New developments: those involved want to continue the talks in the coming weeks.",
+    social: "Those involved have commented on the situation and want to keep talking. What this means for the coming weeks:",
+    seoTitle: "New developments in the situation: talks to continue",
+    seoDescription: "Those involved have commented on the situation and want to continue the talks in the coming weeks.",
   },
 };
 

@@ -11,6 +11,7 @@ import {
   safeHttpUrl,
 } from "../escape.ts";
 import { formatPublished, parsePublished, type PublishedDate } from "../../core/dates.ts";
+import type { ChannelTexts } from "../../core/types.ts";
 import { loadLayout, renderBlock, type Layout } from "./layout.ts";
 import { renderJsonFeed, renderRss, type FeedFormat } from "./feed.ts";
 
@@ -31,6 +32,8 @@ export interface NewsletterItem {
   published: string | null;
   /** Untrusted: only http(s) links are rendered, anything else is dropped. */
   url: string | null;
+  /** Channel texts (model text: untrusted), when the digest wrote them (--channels). */
+  channels?: ChannelTexts;
 }
 
 export interface NewsletterOptions {
@@ -130,6 +133,10 @@ function renderItem(layout: Layout, item: NewsletterItem, date: PublishedDate | 
     date: ctx.lineStart(shownDate),
     url,
     id: esc(item.id ?? ""),
+    push: esc(item.channels?.push ?? ""),
+    social: esc(item.channels?.social ?? ""),
+    seo_title: esc(item.channels?.seoTitle ?? ""),
+    seo_description: esc(item.channels?.seoDescription ?? ""),
   });
 }
 

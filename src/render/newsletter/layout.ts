@@ -15,7 +15,8 @@ export type LayoutFormat = "md" | "html";
 /** Every block a layout may hold, and the variables each one can use. */
 export const BLOCK_VARIABLES = {
   section: ["title", "lang", "items", "count"],
-  item: ["headline", "headline_text", "teaser", "points", "meta", "credit", "date", "url", "id"],
+  // push, social, seo_title, seo_description: the channel texts (--channels), empty when not asked for.
+  item: ["headline", "headline_text", "teaser", "points", "meta", "credit", "date", "url", "id", "push", "social", "seo_title", "seo_description"],
   point: ["text"],
   link: ["url", "text"],
   teaser: ["teaser"],
