@@ -28,7 +28,7 @@ describe("cleanText", () => {
 describe("escapeMarkdown", () => {
   it("escapes inline markup", () => {
     expect(escapeMarkdown("*bold* _it_ `code` [x](javascript:alert(1)) <b> a|b ~~s~~ #tag \\")).toBe(
-      "\\*bold\\* \\_it\\_ \\`code\\` \\[x\\](javascript:alert(1)) \\<b\\> a\\|b \\~\\~s\\~\\~ \\#tag \\\\",
+      "\\*bold\\* \\_it\\_ \\`code\\` \\[x\\](javascript&#58;alert(1)) &lt;b\\> a\\|b \\~\\~s\\~\\~ \\#tag \\\\",
     );
   });
   it("keeps a newline from starting a heading", () => {

@@ -136,7 +136,7 @@ describe("Markdown", () => {
       format: "md",
       lang: "en",
     });
-    expect(md).toContain("Very \\*bold\\* claim, see \\[x\\](javascript:alert(1))");
+    expect(md).toContain("Very \\*bold\\* claim, see \\[x\\](javascript&#58;alert(1))");
     expect(md).not.toMatch(/(^|[^\\])\*bold/);
     expect(md).not.toMatch(/(^|[^\\])\[x\\?\]\(javascript/);
   });

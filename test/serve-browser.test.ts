@@ -143,7 +143,7 @@ describe.skipIf(!CHROMIUM)("review desk in a browser", () => {
     await page.click("header nav a[href='#/export']");
     await page.waitForSelector("#export-output");
     await page.selectOption("#export-lang", "de");
-    await expectOutput(page, "Geprüft: Die Stadt bezahlt den Rest \\<b\\>selbst\\</b\\>.");
+    await expectOutput(page, "Geprüft: Die Stadt bezahlt den Rest &lt;b\\>selbst&lt;/b\\>.");
     expect(await page.textContent("#export-info")).toBe("1 approved article");
     await page.selectOption("#export-format", "html");
     await expectOutput(page, "Geprüft: Die Stadt bezahlt den Rest &lt;b&gt;selbst&lt;/b&gt;.");

@@ -16,7 +16,8 @@ import { runBatch, sourceLabel, type BatchSummary } from "../run/batch.ts";
 import { removeStaleTempFiles, writeResultFiles } from "../render/files.ts";
 import { articleMarkdown, translationMarkdown } from "../render/markdown.ts";
 import { defaultGlossaryPath, loadGlossary } from "../core/glossary.ts";
-import { loadLayout, renderNewsletter, type NewsletterItem } from "../render/newsletter/index.ts";
+import { itemHeadline, loadLayout, renderNewsletter, type NewsletterItem } from "../render/newsletter/index.ts";
+import { HEADLINES_PER_LANGUAGE } from "../tasks/headlines.ts";
 import type { Article, ArticleResult } from "../core/types.ts";
 import { batchReport, formatPlan, formatUsageLine } from "./report.ts";
 import { createScheduler, type Scheduler } from "../model/scheduler.ts";
@@ -583,6 +584,8 @@ export function buildProgram(): Command {
     "summarise",
   );
 
+  batchCommand(program, "headlines", `${HEADLINES_PER_LANGUAGE} headline options per language for each article, with their character counts (one call per article)`, ["headlines"]);
+
   withCommonOptions(
     program
       .command("newsletter")
@@ -596,7 +599,12 @@ export function buildProgram(): Command {
       .option("--title <text>", "section title")
       .option("--points <n>", "key points per item", positiveInt, 3)
       .addOption(new Option("--order <order>", "item order").choices(["newest", "input"]).default("newest"))
-      .option("--template <file>", "your own layout file"),
+      .option("--template <file>", "your own layout file")
+      .option("--headline <n>", `use headline option N (1-${HEADLINES_PER_LANGUAGE}, the headlines task; one more call per article unless cached) as each item's headline`, (value: string) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1 || n > HEADLINES_PER_LANGUAGE) throw new InvalidArgumentError(`expected a whole number from 1 to ${HEADLINES_PER_LANGUAGE}`);
+        return n;
+      }),
   ).action(async (inputs: string[], options) => {
     const [lang] = languageList(options.lang);
     // A broken layout fails before any model call is paid for.
@@ -606,7 +614,8 @@ export function buildProgram(): Command {
     // Results arrive as they finish; --order input needs the order they were read in.
     const readOrder = new Map<Article, number>();
     const items: { item: NewsletterItem; index: number }[] = [];
-    const code = await runArticles(inputsOrStdin(inputs), options, [lang!], ["digest"], (result, article) => {
+    const tasks: TaskKind[] = options.headline ? ["digest", "headlines"] : ["digest"];
+    const code = await runArticles(inputsOrStdin(inputs), options, [lang!], tasks, (result, article) => {
       const version = result.languages[lang!]!;
       const index = readOrder.get(article)!;
       readOrder.delete(article);
@@ -614,7 +623,7 @@ export function buildProgram(): Command {
         index,
         item: {
           id: result.id,
-          headline: version.snippet!.headline,
+          headline: itemHeadline(version, options.headline),
           teaser: version.snippet!.teaser,
           keyPoints: version.keyPoints ?? [],
           credit: result.source.credit,

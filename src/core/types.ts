@@ -29,6 +29,8 @@ export interface LanguageResult {
   summary: string;
   keyPoints: string[];
   snippet: { headline: string; teaser: string };
+  /** Headline options for the desk to pick (the headlines task): each with its length in characters. */
+  headlines?: { text: string; chars: number }[];
   /** Texts for other channels, when asked for (--channels push,social,seo): only the asked fields. */
   channels?: ChannelTexts;
 }

@@ -27,21 +27,25 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * Characters that can start or end inline Markdown markup anywhere in a line, and an "&" that
- * would be read as an entity ("&amp;", "&#60;"; "AT&T" is left alone).
+ * What can turn a line of text into Markdown markup or raw HTML: characters that start or end
+ * inline markup anywhere in a line; an "&" that would be read as an entity ("&amp;", "&#60;";
+ * "AT&T" is left alone); and the scheme of a script or data URL ("javascript:", "vbscript:",
+ * "data:text/html,..."), which GFM renderers and HTML sanitisers downstream must never see.
  */
-const MARKDOWN_INLINE = /[\\`*_[\]<>|~#]|&(?=#?[A-Za-z0-9]+;)/g;
+const MARKDOWN_UNSAFE = /[\\`*_[\]<>|~#]|&(?=#?[A-Za-z0-9]+;)|((?:java|vb|live)script|(?<![\p{L}\p{N}+.-])(?:data|file)(?=:\S)):/giu;
 
 /**
  * Escapes one line of text for Markdown (CommonMark + GFM) so it renders as the same text and
  * cannot open emphasis, links, images, code, HTML, tables, strikethrough or heading closers.
- * Newlines are collapsed first (see cleanText). Unless `lineStart` is false, markup that only
- * counts at the start of a line ("- x", "+ x", "1. x", "1) x", "=") is escaped there too; pass
- * false for a piece that will be joined after other text (then escape the joined line start
- * with escapeMarkdownLineStart).
+ * Newlines are collapsed first (see cleanText). "<" becomes the entity "&lt;" (not "\<"), so no
+ * tag such as "<script" or "<img" stands in the file even for a reader that ignores backslash
+ * escapes; the colon of a script or data URL scheme becomes "&#58;" (it renders as ":", as text).
+ * Unless `lineStart` is false, markup that only counts at the start of a line ("- x", "+ x",
+ * "1. x", "1) x", "=") is escaped there too; pass false for a piece that will be joined after
+ * other text (then escape the joined line start with escapeMarkdownLineStart).
  */
 export function escapeMarkdown(text: string, options: { lineStart?: boolean } = {}): string {
-  const out = cleanText(text).replace(MARKDOWN_INLINE, (ch) => `\\${ch}`);
+  const out = cleanText(text).replace(MARKDOWN_UNSAFE, (ch: string, scheme?: string) => (scheme ? `${scheme}&#58;` : ch === "<" ? "&lt;" : `\\${ch}`));
   return options.lineStart === false ? out : escapeMarkdownLineStart(out);
 }
 

@@ -1,47 +1,76 @@
+// Markdown of a result: the per-article .md files and what `run`, `summarize`, `translate` and
+// `headlines` print. Every piece of article or model text goes through the one escaper
+// (escape.ts, the newsletter's too): no raw HTML tag, no link or image, no script URL and no
+// line-start structure (heading, list, quote, rule) can come from the text.
 import type { ArticleResult, LanguageResult } from "../core/types.ts";
 import { formatPublished, parsePublished } from "../core/dates.ts";
+import { escapeMarkdown } from "./escape.ts";
 
-/** Model text on one line, so it cannot open a heading or a list of its own. */
+/** Text that stands on a line of its own (a paragraph, a list item's text): inline and line-start markup escaped. */
+function block(text: string): string {
+  return escapeMarkdown(text);
+}
+
+/** Text that follows markup on its line ("# ", "**", "*"): inline markup escaped. */
 function inline(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
+  return escapeMarkdown(text, { lineStart: false });
 }
 
-/** A paragraph that cannot turn into a heading, quote, list or rule by its first character. */
-function paragraph(text: string): string {
-  return inline(text).replace(/^([#>*+=|-]|\d+[.)])/, "\\$1");
+/** The meta line: date and credit, in italics; "" when there is neither. */
+function metaLine(result: ArticleResult, lang: string): string {
+  const date = parsePublished(result.source.published);
+  const meta = inline([date ? formatPublished(date, lang) : null, result.source.credit].filter(Boolean).join(" · "));
+  return meta ? `*${meta}*` : "";
 }
 
-/** One language of a result as Markdown: title, meta line, text, summary, key points, snippet. */
+/** One language of a result as Markdown: title, meta line, text, summary, key points, snippet, headline options. */
 export function articleMarkdown(result: ArticleResult, lang: string): string {
   const version = result.languages[lang];
   if (!version) return "";
   const parts: string[] = [];
-  const title = version.title ?? version.snippet?.headline;
-  if (title) parts.push(`# ${inline(title)}`);
-  const date = parsePublished(result.source.published);
-  const published = date ? formatPublished(date, lang) : null;
-  const meta = [published, result.source.credit].filter(Boolean).join(" · ");
-  if (meta) parts.push(`*${inline(meta)}*`);
-  if (version.paragraphs) parts.push(...version.paragraphs.map(paragraph));
-  parts.push(...digestMarkdown(version, lang));
-  parts.push(...channelsMarkdown(version, lang));
+  // A result with neither translation nor digest (headlines alone) is named by its source title.
+  const title = inline(version.title ?? version.snippet?.headline ?? result.source.title ?? "");
+  if (title) parts.push(`# ${title}`);
+  const meta = metaLine(result, lang);
+  if (meta) parts.push(meta);
+  if (version.paragraphs) parts.push(...version.paragraphs.map(block).filter(Boolean));
+  parts.push(...digestMarkdown(version, lang), ...headlinesMarkdown(version, lang), ...channelsMarkdown(version, lang));
   return parts.join("\n\n") + "\n";
 }
 
-const HEADINGS: Record<string, [string, string, string]> = {
-  de: ["Zusammenfassung", "Kernpunkte", "Newsletter"],
-  en: ["Summary", "Key points", "Newsletter snippet"],
+const HEADINGS: Record<string, { summary: string; points: string; snippet: string; headlines: string; chars: string }> = {
+  de: { summary: "Zusammenfassung", points: "Kernpunkte", snippet: "Newsletter", headlines: "Schlagzeilen", chars: "Zeichen" },
+  en: { summary: "Summary", points: "Key points", snippet: "Newsletter snippet", headlines: "Headline options", chars: "characters" },
 };
+const headingsFor = (lang: string) => HEADINGS[lang.split("-")[0]!] ?? HEADINGS.en!;
 
 function digestMarkdown(version: Partial<LanguageResult>, lang: string): string[] {
-  const [summary, points, snippet] = HEADINGS[lang.split("-")[0]!] ?? HEADINGS.en!;
+  const headings = headingsFor(lang);
   const parts: string[] = [];
-  if (version.summary) parts.push(`## ${summary}`, paragraph(version.summary));
-  if (version.keyPoints?.length) parts.push(`## ${points}`, version.keyPoints.map((p) => `- ${inline(p)}`).join("\n"));
+  if (version.summary) parts.push(`## ${headings.summary}`, block(version.summary));
+  const points = (version.keyPoints ?? []).map(block).filter(Boolean);
+  if (points.length) parts.push(`## ${headings.points}`, points.map((p) => `- ${p}`).join("\n"));
   if (version.snippet) {
-    parts.push(`## ${snippet}`, `**${inline(version.snippet.headline)}**`, paragraph(version.snippet.teaser));
+    const headline = inline(version.snippet.headline ?? "");
+    const teaser = block(version.snippet.teaser ?? "");
+    parts.push(`## ${headings.snippet}`, ...(headline ? [`**${headline}**`] : []), ...(teaser ? [teaser] : []));
   }
   return parts;
+}
+
+/**
+ * The headline options, numbered as `newsletter --headline N` picks them, each with its length:
+ * "1. Putin trifft Xi in Peking (27 Zeichen)". Read defensively: a result file may be hand-edited.
+ */
+function headlinesMarkdown(version: Partial<LanguageResult>, lang: string): string[] {
+  const headings = headingsFor(lang);
+  const options = (Array.isArray(version.headlines) ? version.headlines : []).filter((h) => typeof h?.text === "string" && h.text.trim() !== "");
+  if (!options.length) return [];
+  const lines = options.map((h, i) => {
+    const chars = typeof h.chars === "number" ? h.chars : [...h.text.trim()].length;
+    return `${i + 1}. ${block(h.text)} (${chars} ${headings.chars})`;
+  });
+  return [`## ${headings.headlines}`, lines.join("\n")];
 }
 
 // --- Channels (--channels): one list after the digest, only the asked fields. ---------------------
@@ -63,7 +92,6 @@ function channelsMarkdown(version: Partial<LanguageResult>, lang: string): strin
 /** The article text alone (what `translate` prints): title, date and credit line, paragraphs. */
 export function translationMarkdown(result: ArticleResult, lang: string): string {
   const version = result.languages[lang] ?? {};
-  const date = parsePublished(result.source.published);
-  const meta = [date ? formatPublished(date, lang) : null, result.source.credit].filter(Boolean).join(" · ");
-  return [`# ${inline(version.title ?? "")}`, ...(meta ? [`*${inline(meta)}*`] : []), ...(version.paragraphs ?? []).map(paragraph)].join("\n\n") + "\n";
+  const meta = metaLine(result, lang);
+  return [`# ${inline(version.title ?? "")}`, ...(meta ? [meta] : []), ...(version.paragraphs ?? []).map(block).filter(Boolean)].join("\n\n") + "\n";
 }

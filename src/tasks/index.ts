@@ -3,10 +3,12 @@ import type { TaskKind } from "../core/types.ts";
 import type { Task } from "./context.ts";
 import { translateTask } from "./translate.ts";
 import { digestTask } from "./digest.ts";
+import { headlinesTask } from "./headlines.ts";
 
-export const TASKS: Record<Exclude<TaskKind, "headlines">, Task<never>> & Partial<Record<TaskKind, Task<never>>> = {
+export const TASKS: Record<TaskKind, Task<never>> = {
   translate: translateTask as Task<never>,
   digest: digestTask as Task<never>,
+  headlines: headlinesTask as Task<never>,
 };
 
 export function taskFor(kind: TaskKind): Task<unknown> {

@@ -24,8 +24,8 @@ function nameFormsFor(lang: string): Map<string, string> {
 }
 
 export interface RequestInfo {
-  task: "translate" | "digest" | "unknown";
-  /** translate: the target, e.g. "de-CH"; digest: the language keys. */
+  task: "translate" | "digest" | "headlines" | "unknown";
+  /** translate: the target, e.g. "de-CH"; digest and headlines: the language keys. */
   target: string | null;
   languages: string[];
   /** digest: the channels asked for ("digest de,en +push,seo" -> ["push", "seo"]); [] without. */
@@ -49,7 +49,7 @@ export function describeRequest(body: ChatRequestBody): RequestInfo {
   // newsdesk says what a call is for in a header (X-Newsdesk-Task: "translate de-CH", "digest de,en"):
   // the prompt files' wording is the desk's to edit. Only requests without it (a plain script's) are read by their prose.
   const [kind, langs, extra] = body.task ? body.task.split(" ") : [/Task: translate/.test(text) ? "translate" : /Task: condense/.test(text) ? "digest" : "unknown", undefined];
-  const task = (kind === "translate" || kind === "digest" ? kind : "unknown") as RequestInfo["task"];
+  const task = (kind === "translate" || kind === "digest" || kind === "headlines" ? kind : "unknown") as RequestInfo["task"];
   const block = /<article[^>]*>\n([\s\S]*?)\n<\/article>/.exec(text)?.[1] ?? "";
   const title = /^Title: (.*)$/m.exec(block)?.[1] ?? "";
   const paragraphs = [...block.matchAll(/^\[(\d+)\] (.*)$/gm)].map((m) => m[2]!);
@@ -62,7 +62,7 @@ export function describeRequest(body: ChatRequestBody): RequestInfo {
     const into = /Task: translate the article above into ([A-Za-z]+)(?: \(([A-Za-z-]+)\))?/.exec(text);
     target = into ? (into[2] ?? languageCode(into[1]!)) : null;
   }
-  if (task === "digest") languages = langs ? langs.split(",") : (/For each language code \(([^)]*)\)/.exec(text)?.[1] ?? "").split(", ").filter(Boolean);
+  if (task === "digest" || task === "headlines") languages = langs ? langs.split(",") : (/For each language code \(([^)]*)\)/.exec(text)?.[1] ?? "").split(", ").filter(Boolean);
   const channels = task === "digest" && extra?.startsWith("+") ? extra.slice(1).split(",").filter(Boolean) : [];
   return { task, target, languages, channels, title, paragraphs, glossary, text };
 }
@@ -79,11 +79,17 @@ export function digestReply(digest: Record<string, unknown>): { json: { translat
   return { json: { translation: null, digest } };
 }
 
+/** The headlines task has its own answer shape: {"headlines": {"de": [{"text": "..."}, x3]}}. */
+export function headlinesReply(headlines: Record<string, { text: string }[]>): { json: { headlines: Record<string, { text: string }[]> } } {
+  return { json: { headlines } };
+}
+
 /** The default handler: a well-behaved model. */
 export function fakeModel(body: ChatRequestBody): Reply {
   const info = describeRequest(body);
   if (info.task === "translate") return translationReply(fakeTranslation(info));
   if (info.task === "digest") return digestReply(fakeDigest(info));
+  if (info.task === "headlines") return headlinesReply(fakeHeadlines(info));
   return { status: 400, message: "fake model: unknown task" };
 }
 
@@ -126,6 +132,16 @@ export function fakeChannels(key: string, channels: string[]): Record<string, st
   return out;
 }
 
+/** Three different headlines per language, each well under 90 characters, in the language asked for. */
+export function fakeHeadlines(info: RequestInfo): Record<string, { text: string }[]> {
+  const out: Record<string, { text: string }[]> = {};
+  for (const key of info.languages) {
+    const filler = FILLER[key.split("-")[0]!] ?? FILLER.en!;
+    out[key] = filler.headlines.map((text) => ({ text }));
+  }
+  return out;
+}
+
 /** Names and numbers of a source text, names mapped to the target's forms (longest first). */
 function facts(text: string, forms: Map<string, string>): string {
   let mapped = text;
@@ -140,7 +156,7 @@ function facts(text: string, forms: Map<string, string>): string {
 
 const FILLER: Record<string, {
   title: string; paragraph: (n: number) => string; summary: string; points: string[]; headline: string; teaser: string;
-  push: string; social: string; seoTitle: string; seoDescription: string;
+  push: string; social: string; seoTitle: string; seoDescription: string; headlines: string[];
 }> = {
   de: {
     title: "Meldung:",
@@ -157,6 +173,11 @@ const FILLER: Record<string, {
     social: "Die Beteiligten haben sich zur Lage geäussert und wollen weiter verhandeln. Was das für die kommenden Wochen bedeutet:",
     seoTitle: "Neue Entwicklung in der Lage: Gespräche gehen weiter",
     seoDescription: "Die Beteiligten haben sich zur Lage geäussert und wollen die Gespräche in den nächsten Wochen fortsetzen.",
+    headlines: [
+      "Die Beteiligten wollen die Gespräche über die Lage fortsetzen",
+      "Neue Entwicklung: Was die Lage für die kommenden Wochen bedeutet",
+      "Gespräche gehen weiter, die Folgen für die Region sind noch offen",
+    ],
   },
   en: {
     title: "Report:",
@@ -173,6 +194,11 @@ const FILLER: Record<string, {
     social: "Those involved have commented on the situation and want to keep talking. What this means for the coming weeks:",
     seoTitle: "New developments in the situation: talks to continue",
     seoDescription: "Those involved have commented on the situation and want to continue the talks in the coming weeks.",
+    headlines: [
+      "Those involved want to continue the talks on the situation",
+      "New developments: what the situation means for the coming weeks",
+      "Talks go on while the consequences for the region remain unclear",
+    ],
   },
 };
 

@@ -11,7 +11,7 @@ import {
   safeHttpUrl,
 } from "../escape.ts";
 import { formatPublished, parsePublished, type PublishedDate } from "../../core/dates.ts";
-import type { ChannelTexts } from "../../core/types.ts";
+import type { ChannelTexts, LanguageResult } from "../../core/types.ts";
 import { loadLayout, renderBlock, type Layout } from "./layout.ts";
 import { renderJsonFeed, renderRss, type FeedFormat } from "./feed.ts";
 
@@ -60,6 +60,15 @@ export interface NewsletterOptions {
 }
 
 const META_SEPARATOR = " · ";
+
+/**
+ * An item's headline: headline option `option` (1-based, as `newsdesk headlines` numbers them)
+ * when the result has it, else the digest snippet's headline (`newsletter --headline N`).
+ */
+export function itemHeadline(version: Partial<LanguageResult>, option?: number): string {
+  const chosen = option === undefined ? undefined : version.headlines?.[option - 1]?.text;
+  return typeof chosen === "string" && chosen.trim() !== "" ? chosen : (version.snippet?.headline ?? "");
+}
 
 /** Renders a newsletter section (an HTML fragment or Markdown), ending with one newline. */
 export function renderNewsletter(items: NewsletterItem[], options: NewsletterOptions): string {
