@@ -326,7 +326,7 @@ async function submit(part: Part, provider: ChatModel & BatchCapable, options: V
   const batch = await provider.createBatch(file.id, { newsdesk_input: file.id });
   cache.renameBatch(pending, batch.id);
   cache.updateBatch(batch.id, { status: batch.status, counts: { ...batch.counts, total: batch.counts.total || part.lines } });
-  options.say?.(`newsdesk: submitted batch ${batch.id}: ${part.lines} request${part.lines === 1 ? "" : "s"}, ${(part.bytes / 1e6).toFixed(1)} MB`);
+  options.say?.(`newsdesk: submitted batch ${batch.id}: ${part.lines} request${part.lines === 1 ? "" : "s"}, ${part.bytes < 1e6 ? `${Math.ceil(part.bytes / 1e3)} kB` : `${(part.bytes / 1e6).toFixed(1)} MB`}`);
   return batch.id;
 }
 
