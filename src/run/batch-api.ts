@@ -145,12 +145,6 @@ export interface ViaBatchResult {
   leftOver: number;
 }
 
-interface Round {
-  /** Batches the planned tasks wait on (created now or by an earlier process). */
-  open: Set<string>;
-  submitted: string[];
-}
-
 /**
  * Plans, submits, waits for and collects the batches of a run. Afterwards the normal pipeline
  * produces the results: tasks answered by a batch come from BatchAnswers, the rest synchronously.
@@ -171,16 +165,15 @@ export async function viaBatch(items: () => AsyncIterable<ReadItem>, options: Vi
 
   const collectedNow: string[] = [];
   for (let round = 1; ; round++) {
-    const planned = await planAndSubmit(items(), provider, options, result, round === 1);
-    const state = await waitFor(planned.open, provider, options, result, collectedNow, say);
+    const open = await planAndSubmit(items(), provider, options, result, round === 1);
+    const state = await waitFor(open, provider, options, result, collectedNow, say);
     if (state !== "collected") {
       result.state = state;
       return result;
     }
     // Tasks an expired or cancelled batch never ran: another round, while rounds make progress.
     const unfinished = collectedNow.flatMap((id) => options.cache.unansweredBatchTasks(id)).filter((t) => options.cache.batchState(t.key)?.state === "unfinished");
-    const progress = planned.open.size > 0 && collectedNow.length > 0;
-    if (unfinished.length === 0 || options.unfinished === "sync" || !options.wait || round >= MAX_ROUNDS || !progress || !anyAnswered(collectedNow, options.cache)) break;
+    if (unfinished.length === 0 || options.unfinished === "sync" || !options.wait || round >= MAX_ROUNDS || !anyAnswered(collectedNow, options.cache)) break;
     say(`newsdesk: ${unfinished.length} task${unfinished.length === 1 ? "" : "s"} not run by the batch${collectedNow.length === 1 ? "" : "es"}; submitting them again`);
     collectedNow.length = 0;
   }
@@ -235,11 +228,12 @@ interface Part {
 }
 
 /** Reads the inputs, plans every article as the pipeline would, and submits what is neither cached, answered nor already in a batch. */
-async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel & BatchCapable, options: ViaBatchOptions, result: ViaBatchResult, count: boolean): Promise<Round> {
+/** Returns the batches the planned tasks wait on (created now, or by an earlier process). */
+async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel & BatchCapable, options: ViaBatchOptions, result: ViaBatchResult, count: boolean): Promise<Set<string>> {
   const { pipeline, cache } = options;
   const maxRequests = options.maxRequests ?? BATCH_LIMITS.requests;
   const maxBytes = options.maxBytes ?? BATCH_LIMITS.bytes;
-  const round: Round = { open: new Set(), submitted: [] };
+  const open = new Set<string>();
   const seen = new Set<string>();
   const dir = mkdtempSync(path.join(os.tmpdir(), "newsdesk-batch-"));
   const parts: Part[] = [];
@@ -272,7 +266,7 @@ async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel
           }
           const state = cache.batchState(request.key);
           if (state?.state === "open") {
-            round.open.add(state.batch);
+            open.add(state.batch);
             continue;
           }
           // Answered (the pipeline takes it from there), or its line failed (asked synchronously).
@@ -303,12 +297,11 @@ async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel
     }
     for (const p of parts) {
       const id = await submit(p, provider, options);
-      round.open.add(id);
-      round.submitted.push(id);
+      open.add(id);
       result.submitted.push(id);
       result.sent += p.lines;
     }
-    return round;
+    return open;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
