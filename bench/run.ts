@@ -2,7 +2,8 @@
 // OpenAI-compatible server with a latency and a requests-per-second limit; then newsdesk's
 // warm-cache speed and its peak memory on 10,000 articles.
 //   BENCH_ARTICLES (300), BENCH_RPS (20), BENCH_LATENCY_MS (200), BENCH_CONCURRENCY (8),
-//   BENCH_WARM (2000), BENCH_RSS_ARTICLES (10000), BENCH_SKIP (comma list: compare,invalid,warm,rss)
+//   BENCH_WARM (2000), BENCH_RSS_ARTICLES (10000), BENCH_BATCH_ARTICLES (1000),
+//   BENCH_SKIP (comma list: compare,invalid,warm,rss,batch)
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -30,6 +31,7 @@ const LATENCY = env("BENCH_LATENCY_MS", 200);
 const CONCURRENCY = env("BENCH_CONCURRENCY", 8);
 const WARM = env("BENCH_WARM", 2000);
 const RSS_N = env("BENCH_RSS_ARTICLES", 10_000);
+const BATCH_N = env("BENCH_BATCH_ARTICLES", 1000);
 const skip = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
 const LANGS = ["de", "en"];
 
@@ -170,6 +172,37 @@ async function rss() {
   await server.close();
 }
 
+/** `run --lang de,en` synchronously and --via batch on the same articles: calls and cost per 1,000 articles at gpt-4o-mini's prices. */
+async function batch() {
+  const dir = tmp("newsdesk-bench-batch-");
+  writeArticleFiles(dir, BATCH_N);
+  const server = await startOpenAIServer();
+  const prices = JSON.parse(readFileSync(path.join(ROOT, "src/run/prices.json"), "utf8"))["gpt-4o-mini"];
+  console.log(`\n## --via batch: run --lang de,en, ${BATCH_N} articles, gpt-4o-mini at the price table's figures`);
+  console.log(`(synchronous: $${prices.input} / $${prices.cachedInput} / $${prices.output} per million input / cached / output tokens; batch: ${typeof prices.batch === "object" ? `$${prices.batch.input} / $${prices.batch.cachedInput} / $${prices.batch.output}` : "half"})`);
+  console.log("| path | wall | calls / 1,000 articles | batch calls | synchronous calls | cost / 1,000 articles |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
+  const per1000 = (n: number) => (n * 1000) / BATCH_N;
+  const costs: number[] = [];
+  for (const via of ["sync", "batch"]) {
+    const work = tmp("newsdesk-bench-batch-run-");
+    const report = path.join(work, "report.json");
+    const started = Date.now();
+    const result = await runCommand(
+      path.join(ROOT, "bin/newsdesk.js"),
+      ["run", dir, "--via", via, "--out", path.join(work, "out"), "--cache", path.join(work, "c.sqlite"), "--report", report, "--concurrency", "16", "--quiet"],
+      { OPENAI_BASE_URL: server.url, NEWSDESK_BATCH_POLL_MS: "100,500" },
+    );
+    if (result.code !== 0) throw new Error(`${via}: exit ${result.code}: ${result.stderr}`);
+    const figures = JSON.parse(readFileSync(report, "utf8"));
+    const batchCalls = figures.batch?.calls.batch ?? 0;
+    costs.push(figures.cost.usd);
+    console.log(`| ${via} | ${fmt((Date.now() - started) / 1000, 1)} s | ${fmt(per1000(figures.usage.calls), 0)} | ${fmt(per1000(batchCalls), 0)} | ${fmt(per1000(figures.usage.calls - batchCalls), 0)} | $${fmt(per1000(figures.cost.usd), 4)} |`);
+  }
+  console.log(`cost ratio batch / synchronous: ${fmt(costs[1]! / costs[0]!, 3)}`);
+  await server.close();
+}
+
 function runCommand(command: string, args: string[], extraEnv: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -189,4 +222,5 @@ if (!skip.has("compare")) await compare();
 if (!skip.has("invalid")) await invalid();
 if (!skip.has("warm")) await warm();
 if (!skip.has("rss")) await rss();
+if (!skip.has("batch")) await batch();
 console.log(`\nbench finished in ${fmt((Date.now() - total) / 1000, 0)} s`);

@@ -28,6 +28,10 @@ import { CHANNELS, type Channel } from "../core/types.ts";
 import { parseFormality, type FormalitySetting } from "../core/formality.ts";
 import { readFileSync } from "node:fs";
 import { planBatch } from "../run/plan.ts";
+import { BatchAnswers, refreshBatch, viaBatch, type ViaBatchResult } from "../run/batch-api.ts";
+import { addCosts } from "../run/cost.ts";
+import type { ChatModel } from "../model/provider.ts";
+import type { ReadItem } from "../article/index.ts";
 import { writeFileAtomic } from "../render/files.ts";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -60,6 +64,10 @@ interface CommonFlags {
   /** --channels (run, summarize, newsletter). */
   channels?: Channel[];
   formality?: FormalitySetting;
+  via?: "sync" | "batch";
+  wait?: boolean;
+  unfinished?: "resubmit" | "sync";
+  batchSize?: number;
 }
 
 const EXIT_OK = 0;
@@ -226,6 +234,9 @@ class Session {
   readonly controller = new AbortController();
   cache: Cache | null = null;
   scheduler: Scheduler | null = null;
+  /** The provider itself, and in front of it the answers batches brought back (--via batch; also used by plain runs, so nothing is paid twice). */
+  provider: ChatModel | null = null;
+  answers: BatchAnswers | null = null;
   /** Said once, at the end too: paid answers that did not reach the cache. */
   cacheWarning: string | null = null;
 
@@ -249,12 +260,15 @@ class Session {
     // The scheduler does the retrying (so it sees every 429 and paces the whole batch): client retries off.
     const scheduler = createScheduler({ maxConcurrency: Math.max(1, this.flags.concurrency), signal: this.controller.signal });
     this.scheduler = scheduler;
-    const client = createModelClient({
+    const provider = createModelClient({
       ...providerOptions(config),
       maxRetries: 0,
       timeoutMs: this.flags.timeout * 1000,
       onRateHint: scheduler.observe,
     });
+    this.provider = provider;
+    this.answers = this.cache ? new BatchAnswers(provider, this.cache) : null;
+    const client = this.answers ?? provider;
     return createPipeline({
       client,
       model: config.model,
@@ -397,7 +411,9 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
     const cost = estimateCost(plan, model, prices);
     for (const failure of plan.failures) io.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);
     writeStdout(formatPlan(plan, cost, flags.repairs));
-    if (flags.report) writeFileAtomic(flags.report, JSON.stringify({ dryRun: true, ...plan, worstCaseCalls: plan.calls * (flags.repairs + 1), cost }, null, 2) + "\n");
+    const batchCost = flags.via === "batch" ? estimateCost(plan, model, prices, "batch") : null;
+    if (batchCost) writeStdout(batchPlanLine(cost, batchCost));
+    if (flags.report) writeFileAtomic(flags.report, JSON.stringify({ dryRun: true, ...plan, worstCaseCalls: plan.calls * (flags.repairs + 1), cost, ...(batchCost ? { batchCost } : {}) }, null, 2) + "\n");
     if (plan.failures.length === 0) return EXIT_OK;
     return plan.articles === 0 && plan.failures.length === 1 ? EXIT_USAGE : EXIT_FAILED;
   } finally {
@@ -444,7 +460,15 @@ async function runArticles(
       const { count, exact } = await countArticles(inputs);
       progress.expect(count, exact);
     }
-    const summary = await runBatch(readArticles(inputs, readOptionsFor(flags)), pipeline, {
+    let items: () => AsyncIterable<ReadItem> = () => readArticles(inputs, readOptionsFor(flags));
+    let batched: ViaBatchResult | null = null;
+    if (flags.wait === false && flags.via !== "batch") throw new ConfigError("--no-wait works with --via batch");
+    if (flags.via === "batch") {
+      const phase = await batchPhase(inputs, flags, session, pipeline, items, (line) => progress.log(line));
+      if (typeof phase === "number") return phase;
+      ({ batched, items } = phase);
+    }
+    const summary = await runBatch(items(), pipeline, {
       signal: session.controller.signal,
       maxCostUsd: flags.maxCost,
       // A failing batch cancels its queued calls; a cost stop lets the calls already paid for finish.
@@ -482,12 +506,15 @@ async function runArticles(
     progress.stop();
     // A reader that went away (| head) ends the run quietly; what was finished is cached.
     if (isStdoutClosed()) return EXIT_OK;
-    const cost = estimateCost(summary.usage, pipeline.options.model, prices);
-    const counts = { warnings, retries: session.scheduler?.stats().retries ?? 0, elapsedMs: Date.now() - started };
+    let cost = estimateCost(summary.usage, pipeline.options.model, prices);
+    const batchFigures = batched ? withBatchUsage(summary, batched, session, pipeline.options.model, prices) : null;
+    if (batchFigures) cost = batchFigures.cost;
+    const counts = { warnings, retries: session.scheduler?.stats().retries ?? 0, elapsedMs: Date.now() - started, ...(batchFigures ? { batchCalls: batchFigures.batchCalls } : {}) };
+    if (batchFigures && !flags.quiet) say(batchFigures.line);
     reportEnd(flags, summary, session, counts, live, cost);
     if (flags.report) {
       const report = batchReport(summary, { cost, elapsedMs: counts.elapsedMs, scheduler: session.scheduler?.stats() });
-      writeFileAtomic(flags.report, JSON.stringify({ ...report, warnings }, null, 2) + "\n");
+      writeFileAtomic(flags.report, JSON.stringify({ ...report, warnings, ...(batchFigures ? { batch: batchFigures.report } : {}) }, null, 2) + "\n");
     }
     return exitCodeFor(summary);
   } finally {
@@ -527,7 +554,7 @@ function inputsOrStdin(inputs: string[] | undefined): string[] {
 
 /** `run` and `summarize`: many inputs, results as files, JSONL or Markdown. */
 function batchCommand(program: Command, name: string, description: string, tasks: TaskKind[]): Command {
-  return withCommonOptions(
+  return withBatchApiOptions(withCommonOptions(
     program
       .command(name)
       .description(description)
@@ -537,9 +564,205 @@ function batchCommand(program: Command, name: string, description: string, tasks
       .option("--out <dir>", "write <id>.json and <id>.<lang>.md per article into this folder (merged with what is there)")
       .option("--json", "print the results as JSON, one object per line (JSONL), also with --out")
       .option("--jsonl", "the same as --json"),
-  ).action(async (inputs: string[], options) => {
+  )).action(async (inputs: string[], options) => {
     io.exitCode = await runArticles(inputsOrStdin(inputs), options, options.lang, tasks, outputResult(options, options.lang));
   });
+}
+
+// --- --via batch and `newsdesk batches` (the provider's Batch API; see run/batch-api.ts) ---
+
+function withBatchApiOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--via <how>", "sync: one call at a time (default); batch: the provider's Batch API, half the price, results within 24 h").choices(["sync", "batch"]).default("sync"))
+    .option("--no-wait", "--via batch: submit the batches (or look in on them) and return; the same command again collects the results")
+    .addOption(
+      new Option("--unfinished <what>", "--via batch: tasks an expired or cancelled batch did not run: resubmit them in a new batch, or do them synchronously")
+        .choices(["resubmit", "sync"])
+        .default("resubmit"),
+    )
+    .option("--batch-size <n>", "--via batch: the most requests per batch (the provider's limit: 50000)", atLeastOne);
+}
+
+/** NEWSDESK_BATCH_POLL_MS="first[,max]": how often a waiting run asks how its batches are doing (default 5 s, backing off to 60 s). */
+function batchPoll(): { firstMs: number; maxMs: number } | undefined {
+  const [first, max] = (io.env.NEWSDESK_BATCH_POLL_MS ?? "").split(",").map((v) => Number(v.trim()));
+  if (!first || !Number.isFinite(first) || first <= 0) return undefined;
+  return { firstMs: first, maxMs: max && Number.isFinite(max) && max >= first ? max : Math.max(first, 60_000) };
+}
+
+/**
+ * Before the normal run: plans, submits, waits for and collects the batches (run/batch-api.ts).
+ * A number: the run ends here with that exit code (--no-wait, or interrupted while waiting).
+ */
+async function batchPhase(
+  inputs: string[],
+  flags: CommonFlags,
+  session: Session,
+  pipeline: ReturnType<Session["pipeline"]>,
+  items: () => AsyncIterable<ReadItem>,
+  log: (line: string) => void,
+): Promise<number | { batched: ViaBatchResult; items: () => AsyncIterable<ReadItem> }> {
+  if (!session.cache || !session.answers || !session.provider) throw new ConfigError("--via batch records its batches in the cache file: drop --no-cache");
+  let source = items;
+  if (inputs.includes("-")) {
+    // stdin is read once: its articles are kept for the run after the batch.
+    const kept: ReadItem[] = [];
+    for await (const item of items()) kept.push(item);
+    source = async function* () {
+      yield* kept;
+    };
+  }
+  const argv = io.argv.slice(2).filter((arg) => arg !== "--no-wait");
+  const result = await viaBatch(source, {
+    pipeline,
+    provider: session.provider,
+    cache: session.cache,
+    answers: session.answers,
+    wait: flags.wait !== false,
+    unfinished: flags.unfinished ?? "resubmit",
+    maxRequests: flags.batchSize,
+    poll: batchPoll(),
+    command: { argv, cwd: process.cwd() },
+    signal: session.controller.signal,
+    say: (line) => {
+      if (!flags.quiet) log(line);
+    },
+  });
+  const ids = result.running.join(", ");
+  if (result.state === "waiting") {
+    for (const id of result.running) writeStdout(id + "\n");
+    say(`newsdesk: ${result.running.length === 1 ? "batch" : "batches"} ${ids} running at the provider; \`newsdesk batches status ID\` shows how far; run the same command again (or \`newsdesk batches resume ID\`) to collect the results`);
+    return EXIT_OK;
+  }
+  if (result.state === "interrupted") {
+    say(`newsdesk: stopped waiting; ${result.running.length === 1 ? "batch" : "batches"} ${ids} keep${result.running.length === 1 ? "s" : ""} running at the provider (nothing is lost): run the same command again, or \`newsdesk batches resume ID\`, to collect the results`);
+    return EXIT_FAILED;
+  }
+  return { batched: result, items: source };
+}
+
+/** The run's figures with the batch's answers in: calls and tokens of both, cost at each rate; the line that says how the work was done. */
+function withBatchUsage(summary: BatchSummary, batched: ViaBatchResult, session: Session, model: string, prices: ReturnType<typeof loadPrices>) {
+  const replayed = session.answers?.replayed ?? 0;
+  const repairs = session.answers?.repairs ?? 0;
+  // Batch answers handed to the repair loop count there as calls without tokens: the batch's own usage replaces them.
+  const sync = { ...summary.usage, calls: Math.max(0, summary.usage.calls - replayed) };
+  const batchUsage = batched.usage;
+  const cost = addCosts(estimateCost(sync, model, prices), estimateCost(batchUsage, model, prices, "batch"));
+  const allSync = addCosts(estimateCost(sync, model, prices), estimateCost(batchUsage, model, prices));
+  summary.usage = {
+    calls: sync.calls + batchUsage.calls,
+    promptTokens: sync.promptTokens + batchUsage.promptTokens,
+    cachedTokens: sync.cachedTokens + batchUsage.cachedTokens,
+    completionTokens: sync.completionTokens + batchUsage.completionTokens,
+    cacheHits: sync.cacheHits,
+  };
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : word.endsWith("ch") ? "es" : "s"}`;
+  const { collected } = batched;
+  const line = [
+    `newsdesk: via batch: ${plural(batched.submitted.length, "batch")} submitted, ${collected.batches} collected`,
+    `${plural(collected.answers, "answer")} at the batch rate`,
+    `${repairs} synchronous repair${repairs === 1 ? "" : "s"}`,
+    `${sync.calls - repairs} other synchronous call${sync.calls - repairs === 1 ? "" : "s"} (${collected.failed} failed line${collected.failed === 1 ? "" : "s"}, ${batched.chunked} chunked task${batched.chunked === 1 ? "" : "s"})`,
+    ...(batched.leftOver ? [`${batched.leftOver} left for a later batch`] : []),
+    ...(cost.known && allSync.known ? [`$${cost.usd.toFixed(4)} instead of $${allSync.usd.toFixed(4)} synchronously`] : []),
+  ].join(", ");
+  return {
+    cost,
+    batchCalls: batchUsage.calls,
+    line,
+    report: {
+      submitted: batched.submitted,
+      sent: batched.sent,
+      collected,
+      calls: { batch: batchUsage.calls, repairs, synchronous: sync.calls },
+      usage: batchUsage,
+      leftOver: batched.leftOver,
+      cost: { usd: cost.usd, synchronousUsd: allSync.usd, known: cost.known },
+    },
+  };
+}
+
+/** --dry-run --via batch: both prices. */
+function batchPlanLine(sync: ReturnType<typeof estimateCost>, batch: ReturnType<typeof estimateCost>): string {
+  if (!batch.known || !sync.known) return `via batch: ${formatCost(batch)}\n`;
+  return `via batch: estimated cost $${batch.usd.toFixed(4)} at the batch rate (synchronously $${sync.usd.toFixed(4)}); results within 24 h; long articles split into chunks go synchronously\n`;
+}
+
+function batchesCommand(program: Command) {
+  const batches = program.command("batches").description("batches sent with --via batch: list, status, resume, cancel");
+  const store = (options: { cache?: string }, readonly: boolean): Cache | null => {
+    const file = cachePathOf(options.cache);
+    if (!existsSync(file)) return null;
+    return new Cache(file, { readonly });
+  };
+  const recordOf = (cache: Cache | null, id: string, options: { cache?: string }) => {
+    const found = cache?.batch(id) ?? cache?.batches(1000).find((b) => b.id.startsWith(id));
+    if (!found) throw new ConfigError(`no batch ${JSON.stringify(id)} recorded in ${cachePathOf(options.cache)} (see newsdesk batches list)`);
+    return found;
+  };
+  const provider = (options: { model?: string; provider?: string }) => {
+    const config = modelConfig(io.env, options.model, options.provider);
+    return createModelClient({ ...providerOptions(config), maxRetries: 2, timeoutMs: 60_000 });
+  };
+  const line = (b: { id: string; status: string; counts: { total: number; completed: number; failed: number } }) =>
+    `${b.id}  ${b.status}  ${b.counts.completed}/${b.counts.total} done, ${b.counts.failed} failed`;
+
+  batches
+    .command("list")
+    .description("the batches recorded in the cache file, newest first")
+    .option("--cache <file>", "cache file")
+    .option("--limit <n>", "at most this many", atLeastOne, 50)
+    .option("--json", "as JSON")
+    .action((options) => {
+      const cache = store(options, true);
+      const records = cache?.batches(options.limit) ?? [];
+      cache?.close();
+      if (options.json) return void writeStdout(JSON.stringify(records, null, 2) + "\n");
+      if (records.length === 0) return void writeStdout("no batches recorded\n");
+      for (const b of records) {
+        writeStdout(terminalSafe(`${line(b)}  ${b.collected ? "collected" : "open"}  ${b.created}  newsdesk ${b.command.join(" ")}`) + "\n");
+      }
+    });
+
+  for (const action of ["status", "cancel"] as const) {
+    batches
+      .command(action)
+      .description(action === "status" ? "how a batch is doing, asked of the provider" : "cancel a batch at the provider (what finished is kept: run its command again to collect it)")
+      .argument("<id>", "batch id (or a unique start of it)")
+      .option("--cache <file>", "cache file")
+      .option("-m, --model <name>", "model name")
+      .addOption(new Option("--provider <name>", "who serves the model").choices([...PROVIDER_KINDS]))
+      .option("--json", "as JSON")
+      .action(async (id: string, options) => {
+        const cache = store(options, false);
+        try {
+          const record = cache?.batch(id) ?? cache?.batches(1000).find((b) => b.id.startsWith(id));
+          const batch = await refreshBatch(provider(options), cache, record?.id ?? id, action);
+          if (options.json) return void writeStdout(JSON.stringify(batch, null, 2) + "\n");
+          writeStdout(terminalSafe(line(batch) + (batch.errors.length ? `  (${batch.errors.join("; ")})` : "")) + "\n");
+        } finally {
+          cache?.close();
+        }
+      });
+  }
+
+  batches
+    .command("resume")
+    .description("collect a batch: runs the command that submitted it again (in its folder), which waits for it and writes the results")
+    .argument("<id>", "batch id (or a unique start of it)")
+    .option("--cache <file>", "cache file")
+    .action(async (id: string, options) => {
+      const cache = store(options, true);
+      const record = recordOf(cache, id, options);
+      cache?.close();
+      if (record.command.length === 0) throw new ConfigError(`batch ${record.id} has no recorded command`);
+      const argv = [...record.command];
+      if (options.cache && !argv.includes("--cache")) argv.push("--cache", path.resolve(options.cache));
+      say(`newsdesk: resuming batch ${record.id}: newsdesk ${argv.join(" ")}${record.cwd ? ` (in ${record.cwd})` : ""}`);
+      if (record.cwd) process.chdir(record.cwd);
+      await buildProgram().parseAsync(["node", "newsdesk", ...argv]);
+    });
 }
 
 function cachePathOf(flag?: string): string {
@@ -873,6 +1096,7 @@ export function buildProgram(): Command {
       writeStdout(`removed ${n} entries unused for ${options.olderThan} days; ${((before - after) / 1024).toFixed(0)} KiB freed\n`);
     });
 
+  batchesCommand(program);
   return program;
 }
 

@@ -11,6 +11,8 @@ export interface LineExtras {
   warnings: number;
   retries: number;
   elapsedMs: number;
+  /** Of the calls, how many went through the provider's Batch API (--via batch). */
+  batchCalls?: number;
 }
 
 function elapsed(ms: number): string {
@@ -38,7 +40,7 @@ export function formatUsageLine(
     `newsdesk: ${summary.done}/${summary.articles} article${summary.articles === 1 ? "" : "s"} done`,
     `${failed} failed`,
     ...(skipped ? [`${skipped} input${skipped === 1 ? "" : "s"} skipped`] : []),
-    plural(usage.calls, "call"),
+    plural(usage.calls, "call") + (extras?.batchCalls !== undefined ? ` (${extras.batchCalls} batch, ${usage.calls - extras.batchCalls} synchronous)` : ""),
     plural(usage.cacheHits, "cache hit"),
     ...(extras ? [plural(extras.warnings, "warning"), plural(extras.retries, "retry").replace("retrys", "retries")] : []),
     `${number.format(usage.promptTokens)} prompt tokens (${cachedShare}% cached)`,

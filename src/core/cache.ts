@@ -148,6 +148,7 @@ export class Cache {
         "INSERT OR REPLACE INTO results (key, task, model, value, created, used, article, title, langs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       );
       this.touchStmt = this.db.prepare("UPDATE results SET used = ? WHERE key = ?");
+      this.db.exec(BATCH_TABLES);
     } catch (error) {
       const code = (error as { code?: string }).code ?? "";
       if (!code.startsWith("SQLITE_READONLY")) throw error;
@@ -272,6 +273,7 @@ export class Cache {
 
   clear(): number {
     const { changes } = this.db.prepare("DELETE FROM results").run();
+    if (this.hasTable("batches")) this.db.exec("DELETE FROM batch_tasks; DELETE FROM batches");
     this.db.exec("VACUUM");
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     return changes;
@@ -294,4 +296,207 @@ export class Cache {
   close(): void {
     this.db.close();
   }
+
+  // --- Batch bookkeeping (--via batch): which tasks went into which provider batch, and what came back. ---
+
+  private hasTable(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+
+  private get batchTables(): boolean {
+    return (this.batchTablesThere ??= this.hasTable("batches") && this.hasTable("batch_tasks"));
+  }
+  private batchTablesThere: boolean | undefined;
+
+  /** Records a batch and its tasks in one transaction, before or right after the provider has it. */
+  recordBatch(batch: BatchRecordInput, tasks: BatchTaskInput[]): void {
+    const now = Date.now();
+    const insertTask = this.db.prepare("INSERT OR REPLACE INTO batch_tasks (batch, key, fingerprint, task, label, article) VALUES (?, ?, ?, ?, ?, ?)");
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO batches (id, server, model, status, input_file, requests, counts, command, cwd, created, updated, collected)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+        )
+        .run(batch.id, batch.server, batch.model, batch.status, batch.inputFile, tasks.length, JSON.stringify({ total: tasks.length, completed: 0, failed: 0 }), JSON.stringify(batch.command ?? []), batch.cwd ?? null, now, now);
+      for (const t of tasks) insertTask.run(batch.id, t.key, t.fingerprint, t.task, t.label, t.article ?? null);
+    })();
+  }
+
+  /** A batch recorded under a placeholder id (before the provider named it) gets its real id. */
+  renameBatch(from: string, to: string): void {
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE batches SET id = ? WHERE id = ?").run(to, from);
+      this.db.prepare("UPDATE batch_tasks SET batch = ? WHERE batch = ?").run(to, from);
+    })();
+  }
+
+  /** The provider's view of a batch: status, counts, result files. */
+  updateBatch(id: string, state: { status: string; counts?: { total: number; completed: number; failed: number }; outputFile?: string | null; errorFile?: string | null; errors?: string[] }): void {
+    this.db
+      .prepare("UPDATE batches SET status = ?, counts = COALESCE(?, counts), output_file = COALESCE(?, output_file), error_file = COALESCE(?, error_file), errors = COALESCE(?, errors), updated = ? WHERE id = ?")
+      .run(state.status, state.counts ? JSON.stringify(state.counts) : null, state.outputFile ?? null, state.errorFile ?? null, state.errors?.length ? JSON.stringify(state.errors) : null, Date.now(), id);
+  }
+
+  /** Stores what came back for a batch's tasks (answers as JSON, or an error line), many rows in one transaction. */
+  storeBatchResults(batch: string, rows: { key: string; answer?: unknown; error?: string }[]): void {
+    const update = this.db.prepare("UPDATE batch_tasks SET answer = ?, error = ? WHERE batch = ? AND key = ?");
+    this.db.transaction(() => {
+      for (const row of rows) update.run(row.answer === undefined ? null : JSON.stringify(row.answer), row.error ?? null, batch, row.key);
+    })();
+  }
+
+  /** The batch's output is in: it is not waited for again; `usage` is what its answers cost (batch rate). */
+  markBatchCollected(id: string, usage: unknown): void {
+    this.db.prepare("UPDATE batches SET collected = 1, usage = ?, updated = ? WHERE id = ?").run(JSON.stringify(usage), Date.now(), id);
+  }
+
+  batch(id: string): BatchRecord | undefined {
+    if (!this.batchTables) return undefined;
+    const row = this.db.prepare("SELECT * FROM batches WHERE id = ?").get(id) as BatchRow | undefined;
+    return row ? batchRecord(row) : undefined;
+  }
+
+  /** Recorded batches, newest first. */
+  batches(limit = 50): BatchRecord[] {
+    if (!this.batchTables) return [];
+    return (this.db.prepare("SELECT * FROM batches ORDER BY created DESC LIMIT ?").all(limit) as BatchRow[]).map(batchRecord);
+  }
+
+  /**
+   * Where a task stands with the batches: "open" in a batch not yet collected (with its id),
+   * "answered" (an answer is stored), "failed" (its line failed: the synchronous path does it),
+   * "unfinished" (its batch ended before it ran), or undefined (never batched).
+   */
+  batchState(key: string): { state: "open" | "answered" | "failed" | "unfinished"; batch: string } | undefined {
+    if (!this.batchTables) return undefined;
+    const row = this.db
+      .prepare(
+        `SELECT t.batch, b.collected, t.answer IS NOT NULL AS answered, t.error FROM batch_tasks t JOIN batches b ON b.id = t.batch
+         WHERE t.key = ? ORDER BY t.answer IS NOT NULL DESC, b.created DESC LIMIT 1`,
+      )
+      .get(key) as { batch: string; collected: number; answered: number; error: string | null } | undefined;
+    if (!row) return undefined;
+    if (row.answered) return { state: "answered", batch: row.batch };
+    if (!row.collected) return { state: "open", batch: row.batch };
+    return { state: row.error && !row.error.startsWith(UNFINISHED) ? "failed" : "unfinished", batch: row.batch };
+  }
+
+  /** The stored batch answer of a request, by its fingerprint (see run/batch-api.ts). */
+  batchAnswer<T>(fingerprint: string): { batch: string; key: string; answer: T } | undefined {
+    if (!this.batchTables) return undefined;
+    const row = this.db.prepare("SELECT batch, key, answer FROM batch_tasks WHERE fingerprint = ? AND answer IS NOT NULL LIMIT 1").get(fingerprint) as
+      | { batch: string; key: string; answer: string }
+      | undefined;
+    return row ? { batch: row.batch, key: row.key, answer: JSON.parse(row.answer) as T } : undefined;
+  }
+
+  /** A batch's tasks that got neither an answer nor a failed line (the batch ended first). */
+  unansweredBatchTasks(batch: string): { key: string; fingerprint: string; label: string }[] {
+    return this.db
+      .prepare(`SELECT key, fingerprint, label FROM batch_tasks WHERE batch = ? AND answer IS NULL AND (error IS NULL OR error LIKE '${UNFINISHED}%')`)
+      .all(batch) as { key: string; fingerprint: string; label: string }[];
+  }
+}
+
+/** Marks a batch task whose batch ended (expired, cancelled, failed) before it ran. */
+export const UNFINISHED = "unfinished: ";
+
+const BATCH_TABLES = `
+  CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    server TEXT NOT NULL,
+    model TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input_file TEXT,
+    output_file TEXT,
+    error_file TEXT,
+    errors TEXT,
+    requests INTEGER NOT NULL,
+    counts TEXT,
+    usage TEXT,
+    command TEXT,
+    cwd TEXT,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    collected INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE IF NOT EXISTS batch_tasks (
+    batch TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    task TEXT,
+    label TEXT,
+    article TEXT,
+    answer TEXT,
+    error TEXT,
+    PRIMARY KEY (batch, key)
+  );
+  CREATE INDEX IF NOT EXISTS batch_tasks_key ON batch_tasks (key);
+  CREATE INDEX IF NOT EXISTS batch_tasks_fingerprint ON batch_tasks (fingerprint);
+`;
+
+export interface BatchRecordInput {
+  id: string;
+  server: string;
+  model: string;
+  status: string;
+  inputFile: string;
+  /** The command line that made it (arguments after `newsdesk`) and its folder: what `batches resume` runs again. */
+  command?: string[];
+  cwd?: string;
+}
+
+export interface BatchTaskInput {
+  key: string;
+  fingerprint: string;
+  task: string;
+  label: string;
+  article?: string;
+}
+
+export interface BatchRecord {
+  id: string;
+  server: string;
+  model: string;
+  status: string;
+  inputFile: string | null;
+  outputFile: string | null;
+  errorFile: string | null;
+  errors: string[];
+  requests: number;
+  counts: { total: number; completed: number; failed: number };
+  usage: Record<string, number> | null;
+  command: string[];
+  cwd: string | null;
+  created: string;
+  updated: string;
+  collected: boolean;
+}
+
+interface BatchRow {
+  id: string; server: string; model: string; status: string; input_file: string | null; output_file: string | null; error_file: string | null;
+  errors: string | null; requests: number; counts: string | null; usage: string | null; command: string | null; cwd: string | null;
+  created: number; updated: number; collected: number;
+}
+
+function batchRecord(r: BatchRow): BatchRecord {
+  return {
+    id: r.id,
+    server: r.server,
+    model: r.model,
+    status: r.status,
+    inputFile: r.input_file,
+    outputFile: r.output_file,
+    errorFile: r.error_file,
+    errors: r.errors ? (JSON.parse(r.errors) as string[]) : [],
+    requests: r.requests,
+    counts: r.counts ? JSON.parse(r.counts) : { total: r.requests, completed: 0, failed: 0 },
+    usage: r.usage ? JSON.parse(r.usage) : null,
+    command: r.command ? (JSON.parse(r.command) as string[]) : [],
+    cwd: r.cwd,
+    created: new Date(r.created).toISOString(),
+    updated: new Date(r.updated).toISOString(),
+    collected: r.collected === 1,
+  };
 }

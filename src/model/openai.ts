@@ -1,7 +1,7 @@
 // The only file that talks to the openai SDK: OpenAI and every OpenAI-compatible server (Ollama,
 // vLLM, llama.cpp). Structured output with a fallback for servers that lack json_schema
 // (json_schema -> json_object -> text), the SDK's errors turned into kinds, rate-limit headers
-// turned into hints.
+// turned into hints, and the Batch API (/v1/files, /v1/batches) for --via batch.
 import { createRequire } from "node:module";
 import type OpenAI from "openai";
 import type { z } from "zod";
@@ -10,7 +10,17 @@ import { ProviderError, QuotaExceededError } from "../core/errors.ts";
 import { registerSecret } from "../core/secrets.ts";
 import { jsonSchemaOf } from "./json-schema.ts";
 import { parseDuration, retryAfterMs } from "./headers.ts";
-import { DEFAULT_TIMEOUT_MS, type ChatAnswer, type ChatModel, type ChatRequest, type ProviderOptions, type RateHint } from "./provider.ts";
+import {
+  DEFAULT_TIMEOUT_MS,
+  type BatchCapable,
+  type BatchLine,
+  type ChatAnswer,
+  type ChatModel,
+  type ChatRequest,
+  type ProviderOptions,
+  type RateHint,
+  type RemoteBatch,
+} from "./provider.ts";
 
 // The SDK (~45 ms to load) is loaded when the first call needs it, so `--help` and a fully
 // cached run never load it. One copy (require) serves the client and its error classes.
@@ -22,7 +32,7 @@ const helpers = () => (zodHelper ??= createRequire(import.meta.url)("openai/help
 /** How the answer's shape is asked for; a server that rejects one mode gets the next. */
 export type OutputMode = "json_schema" | "json_object" | "text";
 
-export class OpenAIChatModel implements ChatModel {
+export class OpenAIChatModel implements ChatModel, BatchCapable {
   readonly server: string;
   /** Steps down once per server when it rejects a mode (shared by every call in flight). */
   mode: OutputMode = "json_schema";
@@ -72,23 +82,28 @@ export class OpenAIChatModel implements ChatModel {
     await this.call({ model, messages: [{ role: "user", content: "Reply with OK." }], max_tokens: 5 }, undefined, model);
   }
 
+  /** The chat request's body in a mode: what a synchronous call sends, and a batch line's `body`. */
+  private chatBody(mode: OutputMode, request: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsNonStreaming {
+    return {
+      model: request.model,
+      messages: withModeInstructions(mode, request),
+      ...(mode === "json_schema"
+        ? { response_format: helpers().zodResponseFormat(request.schema, request.schemaName) }
+        : mode === "json_object"
+          ? { response_format: { type: "json_object" as const } }
+          : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+    };
+  }
+
   private async completeIn(mode: OutputMode, request: ChatRequest): Promise<ChatAnswer> {
-    const completion = await this.call(
-      {
-        model: request.model,
-        messages: withModeInstructions(mode, request),
-        ...(mode === "json_schema"
-          ? { response_format: helpers().zodResponseFormat(request.schema, request.schemaName) }
-          : mode === "json_object"
-            ? { response_format: { type: "json_object" as const } }
-            : {}),
-        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-        ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
-      },
-      request.signal,
-      request.model,
-      request.label,
-    );
+    const completion = await this.call(this.chatBody(mode, request), request.signal, request.model, request.label);
+    return this.answerOf(completion, mode === "json_schema");
+  }
+
+  /** A chat completion as a provider-neutral answer. */
+  private answerOf(completion: OpenAI.Chat.ChatCompletion, enforced: boolean): ChatAnswer {
     const choice = completion.choices[0];
     if (!choice) throw new ProviderError(`the server at ${this.server} sent no answer (no choices)`, "transient");
     const message = choice.message as OpenAI.Chat.ChatCompletionMessage;
@@ -97,13 +112,102 @@ export class OpenAIChatModel implements ChatModel {
       text: message.content ?? "",
       refusal: message.refusal ?? null,
       finish: finish === "stop" || finish === "length" || finish === "content_filter" ? finish : "other",
-      enforced: mode === "json_schema",
+      enforced,
       usage: {
         promptTokens: completion.usage?.prompt_tokens ?? 0,
         completionTokens: completion.usage?.completion_tokens ?? 0,
         cachedTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
       },
     };
+  }
+
+  // --- The Batch API: /v1/files and /v1/batches through the SDK. ---
+
+  readonly batchEndpoint = "/v1/chat/completions";
+
+  /** Batch lines always ask for json_schema: the Batch API is OpenAI's, which has it. */
+  batchBody(request: ChatRequest): unknown {
+    return this.chatBody("json_schema", request);
+  }
+
+  async uploadFile(file: string): Promise<{ id: string; bytes: number }> {
+    const { createReadStream } = await import("node:fs");
+    const uploaded = await this.batchCall("upload the batch file", () => this.openai.files.create({ file: createReadStream(file), purpose: "batch" }));
+    return { id: uploaded.id, bytes: uploaded.bytes };
+  }
+
+  async createBatch(inputFileId: string, metadata?: Record<string, string>): Promise<RemoteBatch> {
+    const batch = await this.batchCall("create the batch", () =>
+      this.openai.batches.create({ input_file_id: inputFileId, endpoint: "/v1/chat/completions", completion_window: "24h", ...(metadata ? { metadata } : {}) }),
+    );
+    return remoteBatch(batch);
+  }
+
+  async retrieveBatch(id: string): Promise<RemoteBatch> {
+    return remoteBatch(await this.batchCall(`look up batch ${id}`, () => this.openai.batches.retrieve(id), id));
+  }
+
+  async cancelBatch(id: string): Promise<RemoteBatch> {
+    return remoteBatch(await this.batchCall(`cancel batch ${id}`, () => this.openai.batches.cancel(id), id));
+  }
+
+  async listBatches(limit = 20): Promise<RemoteBatch[]> {
+    const page = await this.batchCall("list batches", () => this.openai.batches.list({ limit }));
+    return page.data.map(remoteBatch);
+  }
+
+  async *fileLines(fileId: string): AsyncIterable<string> {
+    const response = await this.batchCall(`download file ${fileId}`, () => this.openai.files.content(fileId), fileId);
+    if (!response.body) return;
+    const { Readable } = await import("node:stream");
+    const { createInterface } = await import("node:readline");
+    const lines = createInterface({ input: Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), crlfDelay: Infinity });
+    for await (const line of lines) if (line.trim()) yield line;
+  }
+
+  readBatchLine(line: string): BatchLine {
+    let data: { custom_id?: unknown; response?: { status_code?: number; body?: unknown } | null; error?: { code?: string; message?: string } | null };
+    try {
+      data = JSON.parse(line) as typeof data;
+    } catch {
+      return { customId: null, error: `an unreadable line in the batch output: ${line.slice(0, 80)}`, unfinished: false };
+    }
+    if (!data || typeof data.custom_id !== "string") return { customId: null, error: "a batch output line without custom_id", unfinished: false };
+    const customId = data.custom_id;
+    if (data.error) {
+      const code = data.error.code ?? "error";
+      return { customId, error: `${code}: ${data.error.message ?? ""}`.trim(), unfinished: code === "batch_expired" || code === "batch_cancelled" };
+    }
+    const status = data.response?.status_code ?? 0;
+    const body = data.response?.body;
+    if (status !== 200) {
+      const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? "no answer";
+      return { customId, error: `status ${status}: ${message.split("\n")[0]}`, unfinished: false };
+    }
+    if (!isCompletion(body)) return { customId, error: "the answer is not a chat completion", unfinished: false };
+    try {
+      return { customId, answer: this.answerOf(body, true) };
+    } catch (error) {
+      return { customId, error: (error as Error).message, unfinished: false };
+    }
+  }
+
+  /** One Batch API call; a server without the Batch API (404 on /files or /batches) is a configuration error. */
+  private async batchCall<T>(what: string, fn: () => Promise<T>, id?: string): Promise<T> {
+    try {
+      const result = await fn();
+      this.answered = true;
+      return result;
+    } catch (error) {
+      if (error instanceof sdk().NotFoundError) {
+        const message = id && this.answered
+          ? `${what}: not found at ${this.server} (404)`
+          : `the server at ${this.server} has no Batch API (404 on /files or /batches); run without --via batch`;
+        throw new ProviderError(message, "config", { status: 404, cause: error });
+      }
+      const fault = providerError(error, this, "");
+      throw new ProviderError(`${what}: ${fault.message}`, fault.kind, fault.details);
+    }
   }
 
   /** One HTTP call; every fault comes out as a ProviderError of a known kind. */
@@ -128,6 +232,22 @@ export class OpenAIChatModel implements ChatModel {
 /** The default provider: OpenAI or any OpenAI-compatible server. */
 export function createOpenAIChatModel(options: ProviderOptions & { mode?: OutputMode } = {}): OpenAIChatModel {
   return new OpenAIChatModel(options);
+}
+
+/** The SDK's batch object, provider-neutral. */
+function remoteBatch(batch: OpenAI.Batches.Batch): RemoteBatch {
+  const counts = batch.request_counts;
+  return {
+    id: batch.id,
+    status: batch.status,
+    inputFileId: batch.input_file_id,
+    outputFileId: batch.output_file_id ?? null,
+    errorFileId: batch.error_file_id ?? null,
+    counts: { total: counts?.total ?? 0, completed: counts?.completed ?? 0, failed: counts?.failed ?? 0 },
+    createdAt: batch.created_at,
+    expiresAt: batch.expires_at ?? null,
+    errors: (batch.errors?.data ?? []).map((e) => [e.line ? `line ${e.line}` : "", e.code ?? "", e.message ?? ""].filter(Boolean).join(": ")),
+  };
 }
 
 /** Without json_schema, the schema goes into the last message, after the shared prefix. */

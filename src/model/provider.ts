@@ -68,3 +68,58 @@ export interface ProviderOptions {
   /** Told after every answer what the provider says of its limits. */
   onRateHint?: (hint: RateHint) => void;
 }
+
+// --- The Batch API (optional): a provider that can run many calls as one job at a lower price. ---
+
+/** A batch job's state, as OpenAI's Batch API names it. */
+export type BatchStatus = "validating" | "failed" | "in_progress" | "finalizing" | "completed" | "expired" | "cancelling" | "cancelled";
+
+/** States after which a batch changes no more: its output (what finished) can be collected. */
+export const FINAL_BATCH_STATES: readonly BatchStatus[] = ["completed", "failed", "expired", "cancelled"];
+
+/** A batch job at the provider, provider-neutral. */
+export interface RemoteBatch {
+  id: string;
+  status: BatchStatus;
+  inputFileId: string;
+  outputFileId: string | null;
+  errorFileId: string | null;
+  counts: { total: number; completed: number; failed: number };
+  /** Unix seconds. */
+  createdAt: number;
+  expiresAt: number | null;
+  /** Why the whole batch failed (validation), one line each. */
+  errors: string[];
+}
+
+/** One line of a batch's output or error file, read: the answer, or why there is none. */
+export type BatchLine =
+  | { customId: string; answer: ChatAnswer }
+  /** `unfinished`: the batch ended (expired, cancelled) before this request ran. */
+  | { customId: string; error: string; unfinished: boolean }
+  /** A line that could not be read at all. */
+  | { customId: null; error: string; unfinished: false };
+
+/** What a provider with a Batch API offers besides single calls (OpenAI's /v1/files and /v1/batches). */
+export interface BatchCapable {
+  /** The endpoint batch lines go to, e.g. "/v1/chat/completions". */
+  readonly batchEndpoint: string;
+  /** The body a synchronous call for `request` sends (response_format included): a batch line's `body`. */
+  batchBody(request: ChatRequest): unknown;
+  /** Uploads a JSONL file with purpose "batch". */
+  uploadFile(path: string): Promise<{ id: string; bytes: number }>;
+  /** Creates a batch over an uploaded file, with the 24 h completion window. */
+  createBatch(inputFileId: string, metadata?: Record<string, string>): Promise<RemoteBatch>;
+  retrieveBatch(id: string): Promise<RemoteBatch>;
+  cancelBatch(id: string): Promise<RemoteBatch>;
+  /** The newest batches (one page); throws a "config" ProviderError when the server has no Batch API. */
+  listBatches(limit?: number): Promise<RemoteBatch[]>;
+  /** A file's content, line by line, streamed. */
+  fileLines(fileId: string): AsyncIterable<string>;
+  /** Reads one line of an output or error file. */
+  readBatchLine(line: string): BatchLine;
+}
+
+export function isBatchCapable(chat: ChatModel): chat is ChatModel & BatchCapable {
+  return typeof (chat as Partial<BatchCapable>).createBatch === "function";
+}

@@ -72,29 +72,20 @@ async function repairLoop<S extends z.ZodType>(chat: ChatModel, request: Structu
       { followUp: attempt > 0 },
     );
     addAnswerUsage(usage, answer);
-    if (answer.refusal) throw new RefusalError(`the model refused: ${oneLine(answer.refusal)}`);
-    if (answer.finish === "content_filter") throw new RefusalError(`the answer was stopped by the provider's content filter`);
-    if (answer.finish === "length") {
-      throw new TruncatedError(`the answer was cut off at the token limit (finish_reason "length"; max_tokens ${request.maxTokens ?? "default"})`);
-    }
-    // A server that puts the key into an answer must not get it into the cache or any output.
-    const parsed: Validation<z.infer<S>> = containsSecret(answer.text)
-      ? { ok: false, problems: ["the answer contains the API key; it must not"] }
-      : validate(request.schema, answer.text, !answer.enforced);
+    const judged = judgeAnswer(request, answer);
     let problems: string[];
-    if (parsed.ok) {
-      const findings = request.check?.(parsed.value) ?? [];
-      problems = findings.filter((f) => f.severity === "hard").map((f) => f.message);
-      const soft = findings.filter((f) => f.severity === "soft").map((f) => f.message);
+    if (judged.ok) {
+      problems = judged.hard;
+      const soft = judged.soft;
       if (problems.length === 0) {
         // Soft findings get one retry; what remains is kept as warnings.
-        if (soft.length === 0 || softRetried || attempt === repairs) return { value: parsed.value, usage, warnings: soft, attempts: attempt + 1 };
-        fallback = { value: parsed.value, soft };
+        if (soft.length === 0 || softRetried || attempt === repairs) return { value: judged.value, usage, warnings: soft, attempts: attempt + 1 };
+        fallback = { value: judged.value, soft };
         softRetried = true;
         problems = soft;
       }
     } else {
-      problems = parsed.problems;
+      problems = judged.problems;
     }
     lastProblems = problems;
     conversation.push({ role: "assistant", content: answer.text });
@@ -102,6 +93,35 @@ async function repairLoop<S extends z.ZodType>(chat: ChatModel, request: Structu
   }
   if (fallback) return { value: fallback.value, usage, warnings: fallback.soft, attempts: repairs + 1 };
   throw new InvalidAnswerError(`answer still invalid after ${repairs} repair${repairs === 1 ? "" : "s"}: ${lastProblems.join("; ")}`, lastProblems);
+}
+
+/** What one answer is worth: a parsed value with the checks' hard and soft findings, or the problems that make it unusable. */
+export type Judgement<T> = { ok: true; value: T; hard: string[]; soft: string[] } | { ok: false; problems: string[] };
+
+/**
+ * The validate-and-check step every answer goes through, whether it came from a synchronous call
+ * or a batch: a refusal, a content filter or a cut-off answer throws (RefusalError,
+ * TruncatedError); otherwise the JSON is validated with the zod schema and the checks are run.
+ * `ok` with no hard and no soft findings: usable as it is (what the repair loop returns at once).
+ */
+export function judgeAnswer<S extends z.ZodType>(request: Pick<StructuredRequest<S>, "schema" | "check" | "maxTokens">, answer: ChatAnswer): Judgement<z.infer<S>> {
+  if (answer.refusal) throw new RefusalError(`the model refused: ${oneLine(answer.refusal)}`);
+  if (answer.finish === "content_filter") throw new RefusalError(`the answer was stopped by the provider's content filter`);
+  if (answer.finish === "length") {
+    throw new TruncatedError(`the answer was cut off at the token limit (finish_reason "length"; max_tokens ${request.maxTokens ?? "default"})`);
+  }
+  // A server that puts the key into an answer must not get it into the cache or any output.
+  const parsed: Validation<z.infer<S>> = containsSecret(answer.text)
+    ? { ok: false, problems: ["the answer contains the API key; it must not"] }
+    : validate(request.schema, answer.text, !answer.enforced);
+  if (!parsed.ok) return parsed;
+  const findings = request.check?.(parsed.value) ?? [];
+  return {
+    ok: true,
+    value: parsed.value,
+    hard: findings.filter((f) => f.severity === "hard").map((f) => f.message),
+    soft: findings.filter((f) => f.severity === "soft").map((f) => f.message),
+  };
 }
 
 function repairMessage(problems: string[]): string {
