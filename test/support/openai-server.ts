@@ -334,7 +334,8 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (batchRoute(req, res, Buffer.concat(chunks))) return;
-    if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
+    // OpenAI: /v1/chat/completions; Azure: /openai/deployments/{name}/chat/completions?api-version=...
+    if (req.method !== "POST" || !new URL(req.url ?? "/", "http://x").pathname.endsWith("/chat/completions")) {
       return sendJson(res, 404, { error: { message: `no route ${req.method} ${req.url}`, type: "invalid_request_error" } });
     }
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequestBody;
