@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Article, Channel } from "../core/types.ts";
-import { addUsage, emptyUsage } from "../core/types.ts";
+import { addUsage } from "../core/types.ts";
 import { loadPrompt, renderPrompt, type Message, type Prompt, type PromptSet } from "../core/prompts.ts";
 import { formalityFor, registerRule } from "../core/formality.ts";
 import { languageName } from "../core/language.ts";
@@ -18,7 +18,7 @@ import type { Finding } from "../core/types.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, type Chunk } from "./chunking.ts";
 import { ARTICLE_TASKS, digestAnswer, digestSchema, type Digest } from "./schemas.ts";
 import { bullets, houseMessages, keyFor, memo, responseSchemaFor, shapeHash, type TaskRequest } from "./request.ts";
-import { cacheMeta, cachedOutcome, combine, runTask } from "./run-task.ts";
+import { cacheParts, cachedFromParts, cachedOutcome, combine, runTask } from "./run-task.ts";
 import type { PlannedCall, Task, TaskContext, TaskOutcome, TaskRun } from "./context.ts";
 
 /** Guessed answer tokens: a summary, points and a snippet per language. */
@@ -162,27 +162,14 @@ export async function digestArticle(run: TaskRun, article: Article, targets: Rec
   const hit = cachedOutcome<Digest>(run, whole);
   if (hit) return hit;
   const parts = digestPartRequests(run, article, targets);
-  const cachedParts = parts.map(({ lang, request }) => ({ lang, entry: run.cache?.get<Digest>(request.key) }));
-  if (parts.length && cachedParts.every(({ entry }) => entry)) {
-    const value: Digest = {};
-    const warnings: string[] = [];
-    for (const { lang, entry } of cachedParts) {
-      value[lang] = entry!.value[lang]!;
-      warnings.push(...entry!.warnings);
-    }
-    return { value, warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
-  }
+  const fromParts = cachedFromParts<Digest[string]>(run, parts);
+  if (fromParts) return fromParts;
 
   const chunks = digestChunks(run, article);
   const mapped = chunks ? await Promise.all(chunks.map((chunk) => runTask<Digest>(run, chunkRequest(run, article, chunk)))) : [];
   const request = chunks ? digestRequest(run, reducedArticle(article, mapped.map((o) => o.value)), targets) : whole;
   const result = await runTask<Digest>(run, request);
-  for (const { lang, request: part } of parts) {
-    run.cache?.set(part.key, cacheMeta(part, run.model), {
-      value: { [lang]: result.value[lang]! },
-      warnings: result.warnings.filter((w) => w.startsWith(`${lang}: `)),
-    });
-  }
+  cacheParts(run, parts, result);
   const outcome = combine(mapped, null);
   addUsage(outcome.usage, result.usage);
   return { value: result.value, usage: outcome.usage, warnings: [...outcome.warnings, ...result.warnings] };

@@ -6,7 +6,6 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Article, Finding } from "../core/types.ts";
-import { emptyUsage } from "../core/types.ts";
 import { DEFAULT_PROMPTS_DIR, loadPrompt, renderPrompt, type Prompt, type PromptSet } from "../core/prompts.ts";
 import { baseLanguage, detectLanguage, languageName } from "../core/language.ts";
 import { styleRules } from "../core/styles.ts";
@@ -16,7 +15,7 @@ import { letterCount } from "../core/text.ts";
 import { applyHouseStyle, lenientNumbers, strictNumbers } from "../checks/index.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs } from "./chunking.ts";
 import { bullets, houseMessages, keyFor, memo, shapeHash, type TaskRequest } from "./request.ts";
-import { cacheMeta, cachedOutcome, runTask } from "./run-task.ts";
+import { cacheParts, cachedFromParts, cachedOutcome, runTask } from "./run-task.ts";
 import type { PlannedCall, Task, TaskContext, TaskOutcome, TaskRun } from "./context.ts";
 
 /** Headline options per language. */
@@ -167,23 +166,10 @@ export async function headlinesFor(run: TaskRun, article: Article, targets: Reco
   const hit = cachedOutcome<Headlines>(run, whole);
   if (hit) return hit;
   const parts = partRequests(run, lead, targets);
-  const cachedParts = parts.map(({ lang, request }) => ({ lang, entry: run.cache?.get<Headlines>(request.key) }));
-  if (parts.length && cachedParts.every(({ entry }) => entry)) {
-    const value: Headlines = {};
-    const warnings: string[] = [];
-    for (const { lang, entry } of cachedParts) {
-      value[lang] = entry!.value[lang]!;
-      warnings.push(...entry!.warnings);
-    }
-    return { value, warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
-  }
+  const fromParts = cachedFromParts<Headlines[string]>(run, parts);
+  if (fromParts) return fromParts;
   const result = await runTask<Headlines>(run, whole);
-  for (const { lang, request } of parts) {
-    run.cache?.set(request.key, cacheMeta(request, run.model), {
-      value: { [lang]: result.value[lang]! },
-      warnings: result.warnings.filter((w) => w.startsWith(`${lang}: `)),
-    });
-  }
+  cacheParts(run, parts, result);
   return result;
 }
 

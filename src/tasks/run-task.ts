@@ -26,6 +26,36 @@ export function cacheMeta(request: TaskRequest<z.ZodType>, model: string) {
   return { task: request.task, model, article: request.article.id, title: request.article.title, langs: request.langs };
 }
 
+/** A language's own request for a multi-language task (see digest.ts): its answer is cached on its own too. */
+export interface LanguagePart {
+  lang: string;
+  request: TaskRequest<z.ZodType>;
+}
+
+/** A multi-language answer put together from its languages' own cache entries, when every one is there. */
+export function cachedFromParts<T>(run: TaskRun, parts: LanguagePart[]): TaskOutcome<Record<string, T>> | undefined {
+  if (!parts.length || !run.cache) return undefined;
+  const value: Record<string, T> = {};
+  const warnings: string[] = [];
+  for (const { lang, request } of parts) {
+    const entry = run.cache.get<Record<string, T>>(request.key);
+    if (!entry) return undefined;
+    value[lang] = entry.value[lang]!;
+    warnings.push(...entry.warnings);
+  }
+  return { value, warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
+}
+
+/** Caches each language's part of a multi-language answer under that language's own key, with its own warnings ("de: ..."). */
+export function cacheParts<T>(run: TaskRun, parts: LanguagePart[], outcome: { value: Record<string, T>; warnings: string[] }): void {
+  for (const { lang, request } of parts) {
+    run.cache?.set(request.key, cacheMeta(request, run.model), {
+      value: { [lang]: outcome.value[lang]! },
+      warnings: outcome.warnings.filter((w) => w.startsWith(`${lang}: `)),
+    });
+  }
+}
+
 /** The cached answer of a task, if there is one. */
 export function cachedOutcome<T>(run: TaskRun, request: TaskRequest<z.ZodType>): TaskOutcome<T> | undefined {
   const cached = run.cache?.get<T>(request.key);
