@@ -15,4 +15,5 @@ export { NewsdeskError, ConfigError, CacheError, ProviderError, QuotaExceededErr
 export { writeResultFiles } from "./render/files.ts";
 export { articleMarkdown } from "./render/markdown.ts";
 export { renderNewsletter, type NewsletterItem, type NewsletterOptions } from "./render/newsletter/index.ts";
+export { runCli, type CliIo } from "./cli/main.ts";
 export { serve, startReviewServer, type ServeOptions, type ReviewServer, type ReviewServerOptions } from "./serve/index.ts";
