@@ -40,6 +40,8 @@ export interface ServerOptions {
   rps?: number;
   /** Simulates a provider's prompt-prefix cache in usage.prompt_tokens_details.cached_tokens. */
   prefixCache?: boolean;
+  /** How usage counts tokens (default approxTokens, a token per 4 characters); e.g. gpt-tokenizer's countTokens. */
+  tokens?: (text: string) => number;
 }
 
 export interface TestServer {
@@ -61,6 +63,7 @@ export function approxTokens(text: string): number {
 
 export async function startOpenAIServer(options: ServerOptions = {}): Promise<TestServer> {
   let handler: Handler = options.handler ?? fakeModel;
+  const count = options.tokens ?? approxTokens;
   const requests: ChatRequestBody[] = [];
   const windowStarts: number[] = [];
   // Prompts whose answers were sent: as at OpenAI, a prefix is cached once its first request was
@@ -124,8 +127,8 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     // As at OpenAI, the response schema comes before the first message in the cached prefix.
     const schema = body.response_format ? JSON.stringify(body.response_format) + "\n" : "";
     const prompt = schema + body.messages.map((m) => `${m.role}\n${m.content}`).join("\n");
-    const promptTokens = approxTokens(prompt);
-    const cachedTokens = options.prefixCache === false ? 0 : cachedPrefixTokens(answeredBefore, prompt);
+    const promptTokens = count(prompt);
+    const cachedTokens = options.prefixCache === false ? 0 : cachedPrefixTokens(answeredBefore, prompt, count);
     res.once("finish", () => {
       answeredPrompts.push(prompt);
       if (answeredPrompts.length > 64) answeredPrompts.shift();
@@ -149,8 +152,8 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
       ],
       usage: {
         prompt_tokens: usage?.prompt_tokens ?? promptTokens,
-        completion_tokens: usage?.completion_tokens ?? approxTokens(content ?? ""),
-        total_tokens: promptTokens + approxTokens(content ?? ""),
+        completion_tokens: usage?.completion_tokens ?? count(content ?? ""),
+        total_tokens: promptTokens + count(content ?? ""),
         prompt_tokens_details: { cached_tokens: cachedTokens },
       },
     });
@@ -175,7 +178,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
 }
 
 /** Like OpenAI: a prefix of 1,024 tokens or more shared with an earlier prompt is cached, in 128-token steps. */
-function cachedPrefixTokens(seen: string[], prompt: string): number {
+function cachedPrefixTokens(seen: string[], prompt: string, count: (text: string) => number): number {
   let best = 0;
   for (const earlier of seen) {
     const max = Math.min(earlier.length, prompt.length);
@@ -183,7 +186,7 @@ function cachedPrefixTokens(seen: string[], prompt: string): number {
     while (i < max && earlier.charCodeAt(i) === prompt.charCodeAt(i)) i++;
     if (i > best) best = i;
   }
-  const tokens = Math.floor(best / 4);
+  const tokens = count === approxTokens ? Math.floor(best / 4) : count(prompt.slice(0, best));
   return tokens >= 1024 ? tokens - (tokens % 128) : 0;
 }
 
