@@ -52,9 +52,19 @@ export function describeRequest(body: ChatRequestBody): RequestInfo {
   const task = (kind === "translate" || kind === "digest" || kind === "headlines" ? kind : "unknown") as RequestInfo["task"];
   const block = /<article[^>]*>\n([\s\S]*?)\n<\/article>/.exec(text)?.[1] ?? "";
   const title = /^Title: (.*)$/m.exec(block)?.[1] ?? "";
-  const paragraphs = [...block.matchAll(/^\[(\d+)\] (.*)$/gm)].map((m) => m[2]!);
+  // One line per paragraph, opened by its number ("3 The council..."; before issue 16: "[3] ...").
+  const paragraphs = [...block.matchAll(/^(?:\[\d+\]|\d+) (.*)$/gm)].map((m) => m[1]!);
   const glossary = new Map<string, string>();
+  // The desk's terms: "- Terms: A -> B; keep C, D" (a digest: "- de terms: ..."); the review desk's: lines `- "A" -> "B"`.
   for (const m of text.matchAll(/^\s*- "([^"]+)" -> "([^"]+)"/gm)) glossary.set(m[1]!, m[2]!);
+  for (const m of text.matchAll(/^- (?:[A-Za-z-]+ )?[Tt]erms: (.*)$/gm)) {
+    for (const item of m[1]!.match(/(?:"(?:[^"\\]|\\.)*"|[^;])+/g) ?? []) {
+      const unquote = (t: string) => (t.trim().startsWith('"') ? (JSON.parse(t.trim()) as string) : t.trim());
+      const keep = /^\s*keep (.*)$/.exec(item);
+      if (keep) for (const t of keep[1]!.match(/(?:"(?:[^"\\]|\\.)*"|[^,])+/g) ?? []) glossary.set(unquote(t), unquote(t));
+      else if (item.includes(" -> ")) glossary.set(unquote(item.slice(0, item.indexOf(" -> "))), unquote(item.slice(item.indexOf(" -> ") + 4)));
+    }
+  }
   let target: string | null = null;
   let languages: string[] = [];
   if (task === "translate" && langs) target = langs;
