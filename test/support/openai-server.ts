@@ -38,6 +38,22 @@ export interface ServerOptions {
   latencyMs?: number;
   /** Requests admitted per second; over it the server answers 429 with retry-after-ms. */
   rps?: number;
+  /**
+   * Prompt tokens admitted per minute (counted with `tokens`, at admission); over it, 429. Implies
+   * `limiter: "bucket"`.
+   */
+  tpm?: number;
+  /** The token bucket holds this many ms of `tpm` (default 60,000: a minute's worth, as at OpenAI; the bench uses less). */
+  tokenWindowMs?: number;
+  /**
+   * "window" (default): `rps` as a sliding 1 s window, 429s with the exact wait, no rate-limit headers.
+   * "bucket": as OpenAI describes its limits, buckets that refill continuously (requests: `rps`
+   * per second, holding 1 s worth; tokens: `tpm`), and every answer, 429s included, carries
+   * x-ratelimit-limit-/remaining-/reset-requests and -tokens (reset: until the bucket is full).
+   */
+  limiter?: "window" | "bucket";
+  /** A coarse retry-after: every 429 says this fixed wait (retry-after-ms, and retry-after in whole seconds) instead of the exact one. */
+  retryAfterMs?: number;
   /** Simulates a provider's prompt-prefix cache in usage.prompt_tokens_details.cached_tokens. */
   prefixCache?: boolean;
   /** How usage counts tokens (default approxTokens, a token per 4 characters); e.g. gpt-tokenizer's countTokens. */
@@ -71,6 +87,38 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
   const answeredPrompts: string[] = [];
   let admitted = 0;
   let limited = 0;
+  const bucketMode = options.limiter === "bucket" || options.tpm !== undefined;
+  // Continuously refilled buckets (bucket mode): level, capacity, refill per ms, last refill.
+  const bucket = (capacity: number, perMs: number) => ({ level: capacity, capacity, perMs, at: Date.now() });
+  const requestBucket = bucketMode && options.rps ? bucket(options.rps, options.rps / 1000) : null;
+  const tokenBucket = options.tpm ? bucket((options.tpm * (options.tokenWindowMs ?? 60_000)) / 60_000, options.tpm / 60_000) : null;
+  const refill = (b: ReturnType<typeof bucket> | null, now: number) => {
+    if (!b) return;
+    b.level = Math.min(b.capacity, b.level + (now - b.at) * b.perMs);
+    b.at = now;
+  };
+  const duration = (ms: number) => (ms < 1000 ? `${Math.max(0, Math.ceil(ms))}ms` : `${(ms / 1000).toFixed(3)}s`);
+  const rateHeaders = (): Record<string, string> => {
+    const now = Date.now();
+    const out: Record<string, string> = {};
+    for (const [name, b] of [["requests", requestBucket], ["tokens", tokenBucket]] as const) {
+      if (!b) continue;
+      refill(b, now);
+      out[`x-ratelimit-limit-${name}`] = String(Math.floor(b.capacity));
+      out[`x-ratelimit-remaining-${name}`] = String(Math.max(0, Math.floor(b.level)));
+      out[`x-ratelimit-reset-${name}`] = duration((b.capacity - b.level) / b.perMs);
+    }
+    return out;
+  };
+  const tooMany = (res: http.ServerResponse, exactWaitMs: number, what: string) => {
+    limited++;
+    const waitMs = options.retryAfterMs ?? Math.max(1, Math.ceil(exactWaitMs));
+    return sendJson(res, 429, { error: { message: `Rate limit reached for ${what}`, type: what, code: "rate_limit_exceeded" } }, {
+      ...rateHeaders(),
+      "retry-after-ms": String(waitMs),
+      "retry-after": String(Math.ceil(waitMs / 1000)),
+    });
+  };
 
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -85,16 +133,24 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     if (typeof task === "string") body.task = task;
     const index = requests.push(body) - 1;
 
-    if (options.rps) {
+    // As at OpenAI, the response schema comes before the first message in the cached prefix.
+    const schemaText = body.response_format ? JSON.stringify(body.response_format) + "\n" : "";
+    const prompt = schemaText + body.messages.map((m) => `${m.role}\n${m.content}`).join("\n");
+    const promptTokens = count(prompt);
+
+    if (bucketMode) {
+      const now = Date.now();
+      refill(requestBucket, now);
+      refill(tokenBucket, now);
+      if (requestBucket && requestBucket.level < 1) return tooMany(res, (1 - requestBucket.level) / requestBucket.perMs, "requests");
+      if (tokenBucket && tokenBucket.level < promptTokens) return tooMany(res, (promptTokens - tokenBucket.level) / tokenBucket.perMs, "tokens");
+      if (requestBucket) requestBucket.level -= 1;
+      if (tokenBucket) tokenBucket.level -= promptTokens;
+    } else if (options.rps) {
       const now = Date.now();
       while (windowStarts.length && now - windowStarts[0]! >= 1000) windowStarts.shift();
       if (windowStarts.length >= options.rps) {
-        limited++;
-        const waitMs = 1000 - (now - windowStarts[0]!);
-        return sendJson(res, 429, { error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } }, {
-          "retry-after-ms": String(Math.max(1, waitMs)),
-          "retry-after": String(Math.ceil(waitMs / 1000)),
-        });
+        return tooMany(res, 1000 - (now - windowStarts[0]!), "requests");
       }
       windowStarts.push(now);
     }
@@ -124,10 +180,6 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
       const type = reply.status === 429 ? "requests" : reply.status >= 500 ? "server_error" : "invalid_request_error";
       return sendJson(res, reply.status, { error: { message: reply.message ?? `status ${reply.status}`, type, code: reply.code ?? null } }, reply.headers);
     }
-    // As at OpenAI, the response schema comes before the first message in the cached prefix.
-    const schema = body.response_format ? JSON.stringify(body.response_format) + "\n" : "";
-    const prompt = schema + body.messages.map((m) => `${m.role}\n${m.content}`).join("\n");
-    const promptTokens = count(prompt);
     const cachedTokens = options.prefixCache === false ? 0 : cachedPrefixTokens(answeredBefore, prompt, count);
     res.once("finish", () => {
       answeredPrompts.push(prompt);
@@ -137,6 +189,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     const content = "json" in reply ? JSON.stringify(reply.json) : "content" in reply ? reply.content : null;
     const finishReason = "content" in reply ? (reply.finishReason ?? "stop") : "stop";
     const usage = "content" in reply ? reply.usage : undefined;
+    const limitHeaders = bucketMode ? rateHeaders() : {};
     sendJson(res, 200, {
       id: `chatcmpl-test-${index}`,
       object: "chat.completion",
@@ -156,7 +209,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
         total_tokens: promptTokens + count(content ?? ""),
         prompt_tokens_details: { cached_tokens: cachedTokens },
       },
-    });
+    }, limitHeaders);
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
