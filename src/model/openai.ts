@@ -150,8 +150,10 @@ export function rateHintOf(headers: Headers): RateHint {
     return value === null || value === "" || !Number.isFinite(Number(value)) ? undefined : Number(value);
   };
   return {
+    limitRequests: number("x-ratelimit-limit-requests"),
     remainingRequests: number("x-ratelimit-remaining-requests"),
     resetRequestsMs: parseDuration(headers.get("x-ratelimit-reset-requests")) ?? undefined,
+    limitTokens: number("x-ratelimit-limit-tokens"),
     remainingTokens: number("x-ratelimit-remaining-tokens"),
     resetTokensMs: parseDuration(headers.get("x-ratelimit-reset-tokens")) ?? undefined,
   };
