@@ -11,6 +11,7 @@ import { startOpenAIServer } from "../test/support/openai-server.ts";
 import { countTokens } from "../src/core/tokens.ts";
 import type { Article } from "../src/core/types.ts";
 import { writeArticleFiles } from "../test/support/articles.ts";
+import { naiveBatch, naiveHandler } from "./naive.ts";
 import { readArticles } from "../src/article/index.ts";
 import { runBatch } from "../src/run/batch.ts";
 import { createModelClient } from "../src/model/create.ts";
@@ -72,8 +73,8 @@ export function tokenFigures(articles: Pick<Article, "title" | "paragraphs">[], 
   };
 }
 
-/** `inputs`: files or folders, or "batch" for 20 generated stories. */
-export async function measureNewsdesk(inputs: string[] | "batch", tasks: TaskKind[], languages = ["de", "en"]): Promise<TokenFigures> {
+/** Articles of files or folders, or of "batch": 20 generated stories. */
+export async function articlesOf(inputs: string[] | "batch"): Promise<Article[]> {
   let paths = inputs;
   if (paths === "batch") {
     const dir = mkdtempSync(path.join(os.tmpdir(), "newsdesk-tokens-"));
@@ -82,6 +83,18 @@ export async function measureNewsdesk(inputs: string[] | "batch", tasks: TaskKin
   }
   const articles: Article[] = [];
   for await (const item of readArticles(paths)) if ("article" in item) articles.push(item.article);
+  return articles;
+}
+
+export interface RunFigures extends TokenFigures {
+  completionTokens: number;
+  /** Process CPU time (this process: the client and the in-process server) per article. */
+  cpuMsPerArticle: number;
+}
+
+/** `inputs`: files or folders, "batch" for 20 generated stories, or articles. */
+export async function measureNewsdesk(inputs: string[] | "batch" | Article[], tasks: TaskKind[], languages = ["de", "en"]): Promise<RunFigures> {
+  const articles = Array.isArray(inputs) && typeof inputs[0] === "object" ? (inputs as Article[]) : await articlesOf(inputs as string[] | "batch");
   const server = await startOpenAIServer({ tokens: countTokens });
   try {
     const scheduler = createScheduler({ maxConcurrency: 4 });
@@ -96,6 +109,7 @@ export async function measureNewsdesk(inputs: string[] | "batch", tasks: TaskKin
       limiter: scheduler.run,
       concurrency: 4,
     });
+    const cpu = process.cpuUsage();
     const summary = await runBatch(
       (async function* () {
         for (const article of articles) yield { article };
@@ -104,7 +118,30 @@ export async function measureNewsdesk(inputs: string[] | "batch", tasks: TaskKin
       { articlesInFlight: 8 },
     );
     if (summary.failures.length) throw new Error(`measureNewsdesk: ${summary.failures.length} articles failed: ${summary.failures[0]!.reason}`);
-    return tokenFigures(articles, server.requests, summary.usage.cachedTokens);
+    const used = process.cpuUsage(cpu);
+    return {
+      ...tokenFigures(articles, server.requests, summary.usage.cachedTokens),
+      completionTokens: summary.usage.completionTokens,
+      cpuMsPerArticle: (used.user + used.system) / 1000 / articles.length,
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+/** The 7-call script (bench/naive.ts) on the same articles, counted the same way. */
+export async function measureNaive(articles: Article[], languages = ["de", "en"]): Promise<RunFigures> {
+  const server = await startOpenAIServer({ tokens: countTokens, handler: naiveHandler });
+  try {
+    const cpu = process.cpuUsage();
+    const result = await naiveBatch(articles, { baseURL: server.url, concurrency: 4, languages, translate: true });
+    const used = process.cpuUsage(cpu);
+    if (result.failedArticles) throw new Error(`measureNaive: ${result.failedArticles} articles failed`);
+    return {
+      ...tokenFigures(articles, server.requests, result.cachedTokens),
+      completionTokens: result.completionTokens,
+      cpuMsPerArticle: (used.user + used.system) / 1000 / articles.length,
+    };
   } finally {
     await server.close();
   }

@@ -67,6 +67,8 @@ export interface TestServer {
   requests: ChatRequestBody[];
   /** Requests that got an answer other than a 429 from the rate limiter. */
   admitted: () => number;
+  /** Prompt tokens of the admitted requests (as `tokens` counts them). */
+  admittedTokens: () => number;
   rateLimited: () => number;
   setHandler(handler: Handler): void;
   close(): Promise<void>;
@@ -86,6 +88,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
   // processed, so a request that arrives while that one is still in flight gets no cached tokens.
   const answeredPrompts: string[] = [];
   let admitted = 0;
+  let admittedTokens = 0;
   let limited = 0;
   const bucketMode = options.limiter === "bucket" || options.tpm !== undefined;
   // Continuously refilled buckets (bucket mode): level, capacity, refill per ms, last refill.
@@ -155,6 +158,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
       windowStarts.push(now);
     }
     admitted++;
+    admittedTokens += promptTokens;
     if (options.latencyMs) await sleep(options.latencyMs);
 
     let reply: Reply;
@@ -218,6 +222,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     admitted: () => admitted,
+    admittedTokens: () => admittedTokens,
     rateLimited: () => limited,
     setHandler: (next) => {
       handler = next;
