@@ -3,9 +3,9 @@
 // warm-cache speed and its peak memory on 10,000 articles.
 //   BENCH_ARTICLES (300), BENCH_RPS (20), BENCH_LATENCY_MS (200), BENCH_CONCURRENCY (8),
 //   BENCH_WARM (2000), BENCH_RSS_ARTICLES (10000), BENCH_BATCH_ARTICLES (1000),
-//   BENCH_SKIP (comma list: compare,invalid,warm,rss,batch)
+//   BENCH_SKIP (comma list: issue16,compare,invalid,warm,rss,batch)
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { mkdtempSync } from "node:fs";
@@ -21,7 +21,10 @@ import { createScheduler } from "../src/model/scheduler.ts";
 import { loadPromptSet } from "../src/core/prompts.ts";
 import { defaultGlossaryPath, loadGlossary } from "../src/core/glossary.ts";
 import type { Article } from "../src/core/types.ts";
-import { naiveBatch } from "./naive.ts";
+import { naiveBatch, naiveHandler } from "./naive.ts";
+import { registerTranslation } from "../test/support/fake-model.ts";
+import { articlesOf, measureNaive, measureNewsdesk, type RunFigures } from "./tokens.ts";
+import { countTokens } from "../src/core/tokens.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -217,7 +220,95 @@ function runCommand(command: string, args: string[], extraEnv: Record<string, st
   });
 }
 
+// ---- Issue 16: tokens and pacing, newsdesk against the 7-call script, in one run on one server kind.
+// BENCH16_ARTICLES (120), BENCH16_WMT (../shared/data/wmt), BENCH_SKIP=issue16
+
+/** The WMT19 news documents (real wire-length stories, en and de) as articles, if the folder is there. */
+function wmtArticles(): Article[] {
+  const dir = process.env.BENCH16_WMT ?? path.resolve(ROOT, "../shared/data/wmt");
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => {
+      const doc = JSON.parse(readFileSync(path.join(dir, f), "utf8")) as { docid: string; srclang: string; tgtlang: string; source: string[]; reference: string[] };
+      const [title, ...paragraphs] = doc.source;
+      // The test model answers the translation with the human reference (as npm run test:corpus does).
+      registerTranslation(title!, doc.tgtlang, { title: doc.reference[0]!, paragraphs: doc.reference.slice(1) });
+      return { id: doc.docid, title: title!, published: null, credit: null, lang: doc.srclang, paragraphs, url: null, source: { path: f } };
+    });
+  } catch {
+    return [];
+  }
+}
+
+async function issue16() {
+  const fmt2 = (n: number) => fmt(n);
+  const ratio = (a: number, b: number) => `${fmt(a / b, 1)}x`;
+  console.log("\n## Issue 16: billed prompt tokens, cached share, completion tokens, CPU (no rate limit; o200k counts from the server's log)");
+  console.log("billed = prompt tokens with the cached ones at half price (OpenAI's discount); full = every prompt token at the full price.");
+  console.log("| articles | who | calls/article | billed / source token | full / source token | cached share | completion tokens/article | CPU ms/article |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  const sets: [string, Article[]][] = [
+    ["seed (683 tokens)", await articlesOf([path.join(ROOT, "samples/putin-beijing.txt")])],
+    ["WMT19 documents (8, 275-660 tokens)", wmtArticles()],
+    ["generated stories (20, ~220 tokens)", await articlesOf("batch")],
+  ];
+  const line = (set: string, who: string, f: RunFigures) =>
+    console.log(`| ${set} | ${who} | ${fmt2(f.calls / f.articles)} | ${fmt2(f.perSourceBilled)} | ${fmt2(f.perSource)} | ${Math.round((100 * f.cachedTokens) / f.promptTokens)}% | ${Math.round(f.completionTokens / f.articles)} | ${fmt(f.cpuMsPerArticle, 1)} |`);
+  let avgCall = 0;
+  // Warm-up (module loading, the tokenizer's tables), so that CPU per article is the steady state.
+  await measureNewsdesk(await articlesOf("batch"), ["translate", "digest"]);
+  await measureNaive(await articlesOf("batch"));
+  for (const [name, articles] of sets) {
+    if (!articles.length) continue;
+    const run = await measureNewsdesk(articles, ["translate", "digest"]);
+    const summarize = await measureNewsdesk(articles, ["digest"]);
+    const naive = await measureNaive(articles);
+    line(name, "newsdesk run", run);
+    line(name, "newsdesk summarize", summarize);
+    line(name, "7-call script", naive);
+    console.log(`| ${name} | script ÷ newsdesk run | ${ratio(naive.calls, run.calls)} | ${ratio(naive.perSourceBilled, run.perSourceBilled)} | ${ratio(naive.perSource, run.perSource)} | | ${ratio(naive.completionTokens, run.completionTokens)} | ${ratio(naive.cpuMsPerArticle, run.cpuMsPerArticle)} |`);
+    avgCall = run.promptTokens / run.calls;
+  }
+
+  // Pacing: the same generated stories against a server with OpenAI-like limits (buckets that refill,
+  // x-ratelimit-* headers) that answers a 429 with a coarse fixed retry-after-ms of 200 ms.
+  const n = env("BENCH16_ARTICLES", 120);
+  const dir = tmp("newsdesk-bench16-");
+  writeArticleFiles(dir, n);
+  const articles = await collect(dir);
+  const tpm = Math.round(15 * 60 * avgCall); // ~15 of newsdesk's calls per second
+  console.log(`\n## Issue 16: wall ÷ ideal, run --lang de,en, ${n} articles, ${LATENCY} ms latency, concurrency ${CONCURRENCY}, retry-after-ms: 200 on every 429`);
+  console.log(`ideal: the admitted calls (or prompt tokens) beyond the first second's bucket, at the server's rate; limits: ${RPS} requests/s, or ${tpm.toLocaleString("en")} tokens/min (bucket: 1 s worth)`);
+  console.log("| limit | who | wall | ideal | wall ÷ ideal | calls | 429s | failed articles |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const [label, options] of [
+    [`${RPS} requests/s`, { rps: RPS, limiter: "bucket" as const }],
+    [`${tpm.toLocaleString("en")} tokens/min`, { tpm, tokenWindowMs: 1000 }],
+  ] as const) {
+    for (const who of ["newsdesk", "7-call script"] as const) {
+      const server = await startOpenAIServer({ latencyMs: LATENCY, retryAfterMs: 200, tokens: countTokens, ...options, ...(who === "newsdesk" ? {} : { handler: naiveHandler }) });
+      let wall: number;
+      let failed: number;
+      if (who === "newsdesk") {
+        const { pipeline } = pipelineFor(server.url, path.join(tmp("newsdesk-bench-cache-"), "c.sqlite"), ["translate", "digest"], CONCURRENCY);
+        const started = Date.now();
+        const summary = await runBatch(readArticles([dir]), pipeline, { articlesInFlight: Math.max(16, 2 * CONCURRENCY) });
+        wall = Date.now() - started;
+        failed = summary.failures.length;
+        pipeline.options.cache?.close();
+      } else {
+        const result = await naiveBatch(articles, { baseURL: server.url, concurrency: CONCURRENCY, languages: LANGS, translate: true });
+        wall = result.wallMs;
+        failed = result.failedArticles;
+      }
+      const ideal = "tpm" in options ? ((server.admittedTokens() - tpm / 60) / (tpm / 60_000)) : ((server.admitted() - RPS) / RPS) * 1000;
+      console.log(`| ${label} | ${who} | ${fmt(wall / 1000, 1)} s | ${fmt(ideal / 1000, 1)} s | **${fmt(wall / ideal)}** | ${server.admitted()} | ${server.rateLimited()} | ${failed} |`);
+      await server.close();
+    }
+  }
+}
+
 const total = Date.now();
+if (!skip.has("issue16")) await issue16();
 if (!skip.has("compare")) await compare();
 if (!skip.has("invalid")) await invalid();
 if (!skip.has("warm")) await warm();

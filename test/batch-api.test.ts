@@ -58,7 +58,8 @@ describe("--via batch", () => {
     expect(lines).toHaveLength(200);
     for (const line of lines) {
       expect(line).toMatchObject({ custom_id: expect.stringMatching(/^[0-9a-f]{64}$/), method: "POST", url: "/v1/chat/completions" });
-      expect(line.body).toMatchObject({ model: "gpt-4o-mini", response_format: { type: "json_schema", json_schema: { name: "article_tasks", strict: true } } });
+      // summarize makes one call per article: it asks for the digest's own schema (no prefix to share).
+      expect(line.body).toMatchObject({ model: "gpt-4o-mini", response_format: { type: "json_schema", json_schema: { name: "digest", strict: true } } });
     }
 
     // The same articles synchronously, with a fresh cache: the same files, the same texts.

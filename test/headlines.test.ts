@@ -44,7 +44,7 @@ describe("headlines task", () => {
     // The prompt states the limit the check counts, and starts with the house prompt and the article.
     const text = request.messages.map((m) => m.content).join("\n");
     expect(text).toContain(`at most ${HEADLINE_MAX_CHARS} characters`);
-    expect(text).toContain("<article id=");
+    expect(text).toContain("<article>\nTitle: ");
     expect(result.languages.de!.headlines).toEqual(DE.map((t) => ({ text: t, chars: [...t].length })));
     expect(result.languages.en!.headlines).toEqual(EN.map((t) => ({ text: t, chars: [...t].length })));
     // Nothing else: no translation or digest was asked for.

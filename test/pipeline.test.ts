@@ -218,7 +218,7 @@ describe("cache", () => {
     const glossary = [...loadGlossary(defaultGlossaryPath()), { source: "trade fair", target: "de", term: "Handelsmesse" }];
     await processArticle(seedArticle(), testPipeline(server.url, { cacheFile, glossary }));
     expect(server.requests.map((r) => describeRequest(r).task).sort()).toEqual(["digest", "translate"]);
-    expect(server.requests[0]!.messages.at(-1)!.content).toContain(`"trade fair" -> "Handelsmesse"`);
+    expect(server.requests[0]!.messages.at(-1)!.content).toContain("; trade fair -> Handelsmesse");
   });
 
   it("never stores the API key", async () => {

@@ -227,7 +227,7 @@ describe("model help", () => {
     expect(first.json.value).toMatch(/^Neu übersetzt: Im Abschnitt 1 .*100,000/);
     expect(first.json.warnings).toEqual([]);
     // The whole article was in the prompt, the task asked for paragraph 3.
-    expect(model.requests[0]!.messages.map((m) => m.content).join("\n")).toMatch(/\[6\] [\s\S]*Task: translate only paragraph \[3\]/);
+    expect(model.requests[0]!.messages.map((m) => m.content).join("\n")).toMatch(/\n6 [\s\S]*Task: translate only paragraph \[3\]/);
     expect(first.json.usage.calls).toBe(1);
     expect(model.requests).toHaveLength(1);
     // The same first bytes as the article's other calls: the house prompt with the whole article.

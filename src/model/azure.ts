@@ -4,7 +4,7 @@
 import { ProviderError } from "../core/errors.ts";
 import { registerSecret } from "../core/secrets.ts";
 import { retryAfterMs } from "./headers.ts";
-import { jsonSchemaOf } from "./json-schema.ts";
+import { wireSchemaOf } from "./json-schema.ts";
 import { DEFAULT_TIMEOUT_MS, type ChatAnswer, type ChatModel, type ChatRequest, type ProviderOptions } from "./provider.ts";
 
 export const DEFAULT_AZURE_API_VERSION = "2024-10-21";
@@ -30,7 +30,7 @@ export class AzureChatModel implements ChatModel {
   async complete(request: ChatRequest): Promise<ChatAnswer> {
     const body = {
       messages: request.messages,
-      response_format: { type: "json_schema", json_schema: { name: request.schemaName, strict: true, schema: jsonSchemaOf(request.schema) } },
+      response_format: { type: "json_schema", json_schema: { name: request.schemaName, strict: true, schema: wireSchemaOf(request.schema) } },
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
     };

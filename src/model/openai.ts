@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { Message } from "../core/prompts.ts";
 import { ProviderError, QuotaExceededError } from "../core/errors.ts";
 import { registerSecret } from "../core/secrets.ts";
-import { jsonSchemaOf } from "./json-schema.ts";
+import { wireSchemaOf } from "./json-schema.ts";
 import { parseDuration, retryAfterMs } from "./headers.ts";
 import {
   DEFAULT_TIMEOUT_MS,
@@ -26,8 +26,6 @@ import {
 // cached run never load it. One copy (require) serves the client and its error classes.
 let sdkModule: typeof import("openai") | undefined;
 const sdk = () => (sdkModule ??= createRequire(import.meta.url)("openai") as typeof import("openai"));
-let zodHelper: typeof import("openai/helpers/zod") | undefined;
-const helpers = () => (zodHelper ??= createRequire(import.meta.url)("openai/helpers/zod") as typeof import("openai/helpers/zod"));
 
 /** How the answer's shape is asked for; a server that rejects one mode gets the next. */
 export type OutputMode = "json_schema" | "json_object" | "text";
@@ -88,7 +86,7 @@ export class OpenAIChatModel implements ChatModel, BatchCapable {
       model: request.model,
       messages: withModeInstructions(mode, request),
       ...(mode === "json_schema"
-        ? { response_format: helpers().zodResponseFormat(request.schema, request.schemaName) }
+        ? { response_format: { type: "json_schema" as const, json_schema: { name: request.schemaName, strict: true, schema: wireSchemaOf(request.schema) as Record<string, unknown> } } }
         : mode === "json_object"
           ? { response_format: { type: "json_object" as const } }
           : {}),
@@ -253,7 +251,7 @@ function remoteBatch(batch: OpenAI.Batches.Batch): RemoteBatch {
 /** Without json_schema, the schema goes into the last message, after the shared prefix. */
 function withModeInstructions(mode: OutputMode, request: ChatRequest): Message[] {
   if (mode === "json_schema") return request.messages;
-  const schema = JSON.stringify(jsonSchemaOf(request.schema));
+  const schema = JSON.stringify(wireSchemaOf(request.schema));
   return [...request.messages, { role: "user" as const, content: `Answer with one JSON object that matches this JSON schema:\n${schema}` }];
 }
 
@@ -272,8 +270,10 @@ export function rateHintOf(headers: Headers): RateHint {
     return value === null || value === "" || !Number.isFinite(Number(value)) ? undefined : Number(value);
   };
   return {
+    limitRequests: number("x-ratelimit-limit-requests"),
     remainingRequests: number("x-ratelimit-remaining-requests"),
     resetRequestsMs: parseDuration(headers.get("x-ratelimit-reset-requests")) ?? undefined,
+    limitTokens: number("x-ratelimit-limit-tokens"),
     remainingTokens: number("x-ratelimit-remaining-tokens"),
     resetTokensMs: parseDuration(headers.get("x-ratelimit-reset-tokens")) ?? undefined,
   };

@@ -31,9 +31,13 @@ export interface ChatAnswer {
 
 /** What a provider may say about its limits after an answer, for pacing before a 429 comes. */
 export interface RateHint {
+  /** The size of the request budget (OpenAI: x-ratelimit-limit-requests); with `reset*`, how fast it refills. */
+  limitRequests?: number;
   remainingRequests?: number;
   resetRequestsMs?: number;
+  limitTokens?: number;
   remainingTokens?: number;
+  /** Until the budget is full again (OpenAI's x-ratelimit-reset-*). */
   resetTokensMs?: number;
 }
 

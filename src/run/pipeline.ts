@@ -80,7 +80,7 @@ export class Pipeline {
     this.tasks = options.tasks ?? ["translate", "digest"];
     const prompts = options.prompts ?? shared?.prompts ?? loadPromptSet();
     const limit = pLimit(Math.max(1, options.concurrency ?? 8));
-    this.run = shared ? { ...shared, languages: options.languages, cache: options.cache } : {
+    this.run = shared ? { ...shared, languages: options.languages, cache: options.cache, tasks: this.tasks } : {
       prompts,
       model: options.model,
       glossary: options.glossary ?? [],
@@ -89,6 +89,7 @@ export class Pipeline {
       chunkTokens: options.chunkTokens,
       channels: normaliseChannels(options.channels).length ? normaliseChannels(options.channels) : undefined,
       formality: checkFormality(options.formality),
+      tasks: options.tasks ?? ["translate", "digest"],
       chat: options.client,
       cache: options.cache,
       limiter: options.limiter ?? ((fn) => limit(fn)),

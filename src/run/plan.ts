@@ -5,7 +5,7 @@ import type { ReadItem } from "../article/index.ts";
 import type { Cache } from "../core/cache.ts";
 import type { Message } from "../core/prompts.ts";
 import { countTokens } from "../core/tokens.ts";
-import { jsonSchemaOf } from "../model/json-schema.ts";
+import { wireSchemaOf } from "../model/json-schema.ts";
 import type { PlannedCall } from "../tasks/index.ts";
 import type { TaskRequest } from "../tasks/request.ts";
 import { sourceLabel, type Failure } from "./batch.ts";
@@ -42,7 +42,8 @@ function requestTokens(request: TaskRequest): { prompt: number; perMessage: numb
   const perMessage = messageTokens(request.messages);
   let schema = schemaTokens.get(request.responseSchema);
   if (schema === undefined) {
-    schema = countTokens(JSON.stringify(jsonSchemaOf(request.responseSchema)));
+    // As sent: the compact strict schema with its name (model/json-schema.ts, wireSchemaOf).
+    schema = countTokens(JSON.stringify({ name: request.schemaName, strict: true, schema: wireSchemaOf(request.responseSchema) }));
     schemaTokens.set(request.responseSchema, schema);
   }
   return { prompt: perMessage.reduce((a, b) => a + b, 0) + PER_REQUEST + schema, perMessage, schema };

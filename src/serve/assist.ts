@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Article, ArticleResult, Usage } from "../core/types.ts";
 import type { Pipeline } from "../run/pipeline.ts";
 import { loadPrompt, renderPrompt, type Prompt } from "../core/prompts.ts";
-import { articleBlock } from "../tasks/article-block.ts";
+import { articleBlock, withoutEchoedNumber } from "../tasks/article-block.ts";
 import { cacheKey, type Cache } from "../core/cache.ts";
 import { ARTICLE_TASKS, articleTasksSchema, TranslationAnswer, TranslationSchema, type Translation } from "../tasks/schemas.ts";
 import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
@@ -73,7 +73,7 @@ export async function retranslateParagraph(
   const run = forResult(pipeline, result);
   const request = paragraphRequest(run, article, target, index);
   const outcome: TaskOutcome<Translation> = await run.request<Translation>(request);
-  const text = applyHouseStyle(outcome.value.paragraphs[0]!.replace(new RegExp(`^\\s*\\[${index + 1}\\]\\s*`), ""), target);
+  const text = applyHouseStyle(withoutEchoedNumber(outcome.value.paragraphs[0]!, index, article.paragraphs[index]), target);
   return { value: text, warnings: outcome.warnings.map((w) => `translate ${lang}: ${w}`), usage: outcome.usage };
 }
 

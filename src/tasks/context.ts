@@ -2,7 +2,7 @@
 import type { Cache } from "../core/cache.ts";
 import type { GlossaryEntry } from "../core/glossary.ts";
 import type { PromptSet } from "../core/prompts.ts";
-import type { Article, Channel, LanguageResult, Usage } from "../core/types.ts";
+import type { Article, Channel, LanguageResult, TaskKind, Usage } from "../core/types.ts";
 import type { FormalitySetting } from "../core/formality.ts";
 import type { ChatModel, Limiter } from "../model/provider.ts";
 import type { TaskRequest } from "./request.ts";
@@ -22,6 +22,8 @@ export interface TaskContext {
   channels?: Channel[];
   /** The desk's register for German targets (--formality); none: no register line, no register check. */
   formality?: FormalitySetting;
+  /** The kinds of call made for each article (the pipeline's tasks); none: translate and digest. Decides whether calls share a response format. */
+  tasks?: TaskKind[];
 }
 
 /** What running a task needs besides: the model, the cache, the batch's limiter, shared work in flight. */

@@ -11,13 +11,14 @@ import { loadPrompt, renderPrompt, type Message, type Prompt, type PromptSet } f
 import { formalityFor, registerRule } from "../core/formality.ts";
 import { languageName } from "../core/language.ts";
 import { styleRules } from "../core/styles.ts";
-import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
+import { glossaryFor } from "../core/glossary.ts";
+import { baseLanguage } from "../core/language.ts";
 import { countTokens, fitsInTokens } from "../core/tokens.ts";
 import { applyHouseStyle, checkDigest, CHANNEL_LIMITS, channelFields, type ChannelField } from "../checks/index.ts";
 import type { Finding } from "../core/types.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, type Chunk } from "./chunking.ts";
-import { ARTICLE_TASKS, digestAnswer, digestSchema, type Digest } from "./schemas.ts";
-import { bullets, houseMessages, keyFor, memo, responseSchemaFor, shapeHash, type TaskRequest } from "./request.ts";
+import { DIGEST_TASK, digestAnswer, digestSchema, digestTaskSchema, type Digest } from "./schemas.ts";
+import { bullets, houseMessages, keyFor, memo, once, responseFormat, shapeHash, tasksOf, termsText, type TaskRequest } from "./request.ts";
 import { cacheParts, cachedFromParts, cachedOutcome, combine, runTask } from "./run-task.ts";
 import type { PlannedCall, Task, TaskContext, TaskOutcome, TaskRun } from "./context.ts";
 
@@ -27,6 +28,9 @@ const TOKENS_PER_LANGUAGE = 220;
 const TOKENS_PER_CHANNEL_FIELD = 45;
 
 const digestAnswers = new Map<string, ReturnType<typeof digestAnswer>>();
+const digestTaskSchemas = new Map<string, ReturnType<typeof digestTaskSchema>>();
+const digestTaskSchemaFor = (keys: string[], channels: Channel[]) =>
+  memo(digestTaskSchemas, `${keys.join(",")}+${channels.join(",")}`, () => digestTaskSchema(keys, channels));
 const digestAnswerFor = (keys: string[], channels: Channel[]) =>
   memo(digestAnswers, `${keys.join(",")}+${channels.join(",")}`, () => digestAnswer(keys, channels));
 
@@ -62,7 +66,7 @@ function channelMessages(prompts: PromptSet, channels: Channel[]): Message[] {
  * Without channels and formality in the context, request, schema and cache key are those of a
  * digest before either existed.
  */
-export function digestRequest(ctx: TaskContext, article: Article, targets: Record<string, string>) {
+export function digestRequest(ctx: TaskContext, article: Article, targets: Record<string, string>, shares = true) {
   const { prompts } = ctx;
   const keys = Object.keys(targets);
   const channels = ctx.channels ?? [];
@@ -74,8 +78,8 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
   });
   const glossaryLines = keys
     .map((k) => {
-      const text = glossaryPromptText(glossaryFor(ctx.glossary, sourceText, targets[k]!));
-      return text ? `${k}:\n${text}` : "";
+      const text = termsText(glossaryFor(ctx.glossary, sourceText, targets[k]!), targets[k]!, article.lang);
+      return text ? `${k} terms: ${text}` : "";
     })
     .filter(Boolean);
   const messages = [
@@ -84,11 +88,14 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
       languages: keys.join(", "),
       language_list: keys.map((k) => `${k} (${languageName(targets[k]!)})`).join(", "),
       style_rules: bullets(styleLines),
-      glossary: glossaryLines.length ? `- Use the desk's terms:\n${glossaryLines.join("\n")}` : "",
+      glossary: bullets(glossaryLines),
     }),
     ...(channels.length ? channelMessages(prompts, channels) : []),
   ];
   const settings = prompts.digest.settings;
+  // It shares the article's prefix when the article also gets a translation call (see responseFormat).
+  const translated = shares && tasksOf(ctx).includes("translate") && Object.values(targets).some((t) => baseLanguage(t) !== article.lang);
+  const format = once(() => responseFormat(ctx, article, { schema: digestTaskSchemaFor(keys, channels), name: DIGEST_TASK }, translated));
   const shape = channels.length ? `digest:${keys.join(",")}+${channels.join(",")}` : `digest:${keys.join(",")}`;
   const request: TaskRequest<typeof schema> = {
     task: "digest",
@@ -106,8 +113,12 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
     ),
     messages,
     schema,
-    responseSchema: responseSchemaFor(keys, channels),
-    schemaName: ARTICLE_TASKS,
+    get responseSchema() {
+      return format().schema;
+    },
+    get schemaName() {
+      return format().name;
+    },
     temperature: settings.temperature,
     maxTokens: settings.max_tokens,
     check: (value) =>
@@ -145,7 +156,7 @@ function digestChunks(context: TaskContext, article: Article): Chunk[] | null {
  * published, so it asks for no channel texts and no register: those are the reduce step's.
  */
 function chunkRequest(context: TaskContext, article: Article, chunk: Chunk) {
-  return digestRequest({ ...context, channels: undefined, formality: undefined }, { ...article, paragraphs: chunk.paragraphs }, { [article.lang]: article.lang });
+  return digestRequest({ ...context, channels: undefined, formality: undefined }, { ...article, paragraphs: chunk.paragraphs }, { [article.lang]: article.lang }, false);
 }
 
 /** The article the reduce step digests: one paragraph per chunk digest. */
@@ -167,7 +178,7 @@ export async function digestArticle(run: TaskRun, article: Article, targets: Rec
 
   const chunks = digestChunks(run, article);
   const mapped = chunks ? await Promise.all(chunks.map((chunk) => runTask<Digest>(run, chunkRequest(run, article, chunk)))) : [];
-  const request = chunks ? digestRequest(run, reducedArticle(article, mapped.map((o) => o.value)), targets) : whole;
+  const request = chunks ? digestRequest(run, reducedArticle(article, mapped.map((o) => o.value)), targets, false) : whole;
   const result = await runTask<Digest>(run, request);
   cacheParts(run, parts, result);
   const outcome = combine(mapped, null);
@@ -198,7 +209,7 @@ export const digestTask: Task<Digest> = {
     const standIn: Digest = { [article.lang]: { summary: "x ".repeat(50).trim(), keyPoints: ["x", "x", "x"], snippet: { headline: "x", teaser: "x" } } };
     return [
       ...chunks.map((chunk) => ({ request: chunkRequest(context, article, chunk) as TaskRequest, completionTokens: TOKENS_PER_LANGUAGE })),
-      { request: digestRequest(context, reducedArticle(article, chunks.map(() => standIn)), job.targets) as TaskRequest, completionTokens },
+      { request: digestRequest(context, reducedArticle(article, chunks.map(() => standIn)), job.targets, false) as TaskRequest, completionTokens },
     ];
   },
 

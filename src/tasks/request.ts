@@ -4,9 +4,12 @@ import type { z } from "zod";
 import type { Article, Channel, Finding, TaskKind } from "../core/types.ts";
 import { renderPrompt, type Message, type Prompt, type PromptSet } from "../core/prompts.ts";
 import { cacheKey } from "../core/cache.ts";
-import { jsonSchemaOf } from "../model/json-schema.ts";
+import { baseLanguage } from "../core/language.ts";
+import { countTokens } from "../core/tokens.ts";
+import type { GlossaryEntry } from "../core/glossary.ts";
+import { jsonSchemaOf, wireSchemaOf } from "../model/json-schema.ts";
 import { articleBlock } from "./article-block.ts";
-import { articleTasksSchema } from "./schemas.ts";
+import { ARTICLE_TASKS, articleTasksSchema } from "./schemas.ts";
 
 /** Bumped when code that shapes a cached answer (checks, post-processing) changes meaning. */
 const CODE_VERSION = 2;
@@ -59,6 +62,78 @@ export function houseMessages(prompts: PromptSet, article: Article): Message[] {
 
 export function bullets(lines: string[]): string {
   return lines.map((l) => `- ${l}`).join("\n");
+}
+
+/**
+ * The desk's terms for a prompt, on one line: `Vladimir Putin -> Wladimir Putin; Beijing -> Peking;
+ * keep Xi Jinping, Xinhua` (a term the target keeps as it is goes into the "keep" list). A term with
+ * a separator in it is quoted. `sourceLang`: the article's language; a target in that language gets
+ * no "keep" list (writing in the source's own language keeps its names anyway). The checks get
+ * every entry, whatever the prompt lists.
+ */
+export function termsText(entries: GlossaryEntry[], target?: string, sourceLang?: string): string {
+  const quote = (term: string) => (/[;,"]|->|^\s|\s$|^keep /i.test(term) ? JSON.stringify(term) : term);
+  const keepList = !sourceLang || !target || baseLanguage(target) !== sourceLang;
+  const pairs = entries.filter((e) => e.source !== e.term).map((e) => `${quote(e.source)} -> ${quote(e.term)}`);
+  const keep = keepList ? entries.filter((e) => e.source === e.term).map((e) => quote(e.source)) : [];
+  return [...pairs, ...(keep.length ? [`keep ${keep.join(", ")}`] : [])].join("; ");
+}
+
+/** What of a TaskContext decides the response format (context.ts imports this file). */
+export interface FormatContext {
+  prompts: PromptSet;
+  languages: string[];
+  channels?: Channel[];
+  tasks?: TaskKind[];
+}
+
+/** What a call asks the provider for: a response schema and its name. */
+export interface ResponseFormat {
+  schema: z.ZodType;
+  name: string;
+}
+
+/** A provider caches a prompt prefix from this many tokens on (OpenAI: 1,024, then in steps of 128). */
+export const PROMPT_CACHE_MIN_TOKENS = 1024;
+const PER_MESSAGE = 4;
+
+const prefixDecisions = new Map<string, boolean>();
+
+/**
+ * The response format of one of an article's calls. OpenAI's prompt cache puts the schema before
+ * the messages, so the calls of an article share a cached prefix only if they ask for one schema
+ * (`article_tasks`, both parts nullable). That pays when the prefix can be cached: the article has
+ * a translation call and a digest call, and their common start (that schema, the house prompt, the
+ * article) reaches PROMPT_CACHE_MIN_TOKENS (o200k). Otherwise every call asks for its own part only
+ * (`own`): nothing would be cached, and the other part's schema would be billed for nothing. Measured
+ * and documented in docs/benchmarks.md ("Per-task or shared schema").
+ * `shares`: whether the article has the other kind of call with the same article text.
+ * Counted only when a call is made or planned (the requests read it through `once`), so a cached run never loads the tokenizer.
+ */
+export function responseFormat(ctx: FormatContext, article: Article, own: ResponseFormat, shares: boolean): ResponseFormat {
+  const shared = { schema: responseSchemaFor(ctx.languages, ctx.channels), name: ARTICLE_TASKS };
+  if (!shares) return own;
+  const key = `${article.id}\n${ctx.languages.join(",")}+${(ctx.channels ?? []).join(",")}\n${ctx.prompts.house.hash}`;
+  let reaches = prefixDecisions.get(key);
+  if (reaches === undefined) {
+    const schema = countTokens(JSON.stringify({ name: shared.name, strict: true, schema: wireSchemaOf(shared.schema) }));
+    const house = houseMessages(ctx.prompts, article).reduce((sum, m) => sum + countTokens(m.content) + PER_MESSAGE, 0);
+    reaches = schema + house >= PROMPT_CACHE_MIN_TOKENS;
+    if (prefixDecisions.size >= 1024) prefixDecisions.clear();
+    prefixDecisions.set(key, reaches);
+  }
+  return reaches ? shared : own;
+}
+
+/** The kinds of call the context's pipeline makes (a context built by hand: `run`'s translate and digest). */
+export function tasksOf(ctx: Pick<FormatContext, "tasks">): readonly TaskKind[] {
+  return ctx.tasks ?? ["translate", "digest"];
+}
+
+/** `make()` once, when first asked: a request's response format is decided when the call is made or planned. */
+export function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }
 
 /** sha256 over everything that decides a task's answer: task, prompt files, model, answer shape, settings, messages. */

@@ -62,6 +62,18 @@ export function articleTasksSchema(languages: string[], channels: readonly Chann
   return z.object({ translation: TranslationSchema.nullable(), digest: digestSchema(languages, channels).nullable() });
 }
 
+/**
+ * The response formats of a translation or a digest call alone: for an article whose calls cannot
+ * share a cached prefix (too short for a provider's prompt cache, or a single call), each call is
+ * billed only for its own part (see request.ts, responseFormat).
+ */
+export const TRANSLATION_TASK = "translation";
+export const DIGEST_TASK = "digest";
+export const translationTaskSchema = z.object({ translation: TranslationSchema });
+export function digestTaskSchema(languages: string[], channels: readonly Channel[] = []) {
+  return z.object({ digest: digestSchema(languages, channels) });
+}
+
 /** What a translation call must answer (the digest part is ignored), unwrapped to the translation. */
 export const TranslationAnswer = z.object({ translation: TranslationSchema }).transform((answer) => answer.translation);
 

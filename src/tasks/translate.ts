@@ -7,14 +7,15 @@ import { TruncatedError, usageOf } from "../core/errors.ts";
 import { renderPrompt, type PromptSet } from "../core/prompts.ts";
 import { baseLanguage, languageName } from "../core/language.ts";
 import { styleRules } from "../core/styles.ts";
-import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
+import { glossaryFor } from "../core/glossary.ts";
 import { formalityFor, registerRule } from "../core/formality.ts";
 import { countTokens, fitsInTokens, paragraphTokens } from "../core/tokens.ts";
 import { applyHouseStyle, checkTranslation } from "../checks/index.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, joinChunks, translationBudget, type Chunk } from "./chunking.ts";
-import { ARTICLE_TASKS, TranslationAnswer, TranslationSchema, type Translation } from "./schemas.ts";
-import { bullets, houseMessages, keyFor, responseSchemaFor, shapeHash, type TaskRequest } from "./request.ts";
+import { TRANSLATION_TASK, TranslationAnswer, TranslationSchema, translationTaskSchema, type Translation } from "./schemas.ts";
+import { bullets, houseMessages, keyFor, once, responseFormat, shapeHash, tasksOf, termsText, type TaskRequest } from "./request.ts";
 import { combine, failedAfter, runTask } from "./run-task.ts";
+import { withoutEchoedNumber } from "./article-block.ts";
 import type { PlannedCall, Task, TaskContext, TaskJob, TaskOutcome, TaskRun } from "./context.ts";
 
 /** How often a truncated translation is split again before the article fails. */
@@ -44,7 +45,7 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
   const { prompts } = ctx;
   const paragraphs = chunk?.paragraphs ?? article.paragraphs;
   const glossary = glossaryFor(ctx.glossary, [article.title, ...paragraphs].join("\n"), target);
-  const glossaryText = glossaryPromptText(glossary);
+  const glossaryText = termsText(glossary);
   const styleLines = [...styleRules(target)];
   const formality = formalityFor(ctx.formality, target);
   if (formality) styleLines.push(registerRule(formality));
@@ -55,10 +56,12 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
       target_language: languageName(target),
       paragraph_count: String(paragraphs.length),
       style_rules: bullets(styleLines),
-      glossary: glossaryText ? `- Use the desk's terms:\n${glossaryText}` : "",
+      glossary: glossaryText ? `- Terms: ${glossaryText}` : "",
     }),
   ];
   const settings = prompts.translate.settings;
+  // A part of a longer article shares no prefix with the digest (which has the whole article).
+  const format = once(() => responseFormat(ctx, article, { schema: translationTaskSchema, name: TRANSLATION_TASK }, !chunk && tasksOf(ctx).includes("digest")));
   const request: TaskRequest<typeof TranslationAnswer> = {
     task: "translate",
     label: `translate ${target}`,
@@ -67,22 +70,17 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
     key: keyFor("translate", [prompts.house, prompts.translate], ctx.model, shapeHash("translation", () => TranslationSchema), settings, messages),
     messages,
     schema: TranslationAnswer,
-    responseSchema: responseSchemaFor(ctx.languages, ctx.channels),
-    schemaName: ARTICLE_TASKS,
+    get responseSchema() {
+      return format().schema;
+    },
+    get schemaName() {
+      return format().name;
+    },
     temperature: settings.temperature,
     maxTokens: settings.max_tokens,
     check: (value) => checkTranslation({ source: { title: article.title, paragraphs, lang: article.lang }, output: value, target, glossary, formality }),
   };
   return request;
-}
-
-/**
- * The prompt numbers the paragraphs it sends "[1]", "[2]"...; a model that copies the number into
- * its answer gets it removed in code (unless the source paragraph itself starts that way).
- */
-function withoutEchoedNumber(paragraph: string, index: number, source: string[]): string {
-  const echoed = new RegExp(`^\\s*\\[${index + 1}\\]\\s*`);
-  return echoed.test(paragraph) && !echoed.test(source[index] ?? "") ? paragraph.replace(echoed, "") : paragraph;
 }
 
 /**
@@ -135,7 +133,7 @@ async function translatePieces(
   const request = translateRequest(run, article, target, whole ? undefined : { paragraphs: pieces, context });
   try {
     const outcome = await runTask<Translation>(run, request);
-    return { ...outcome, value: { ...outcome.value, paragraphs: outcome.value.paragraphs.map((p, i) => withoutEchoedNumber(p, i, pieces)) } };
+    return { ...outcome, value: { ...outcome.value, paragraphs: outcome.value.paragraphs.map((p, i) => withoutEchoedNumber(p, i, pieces[i])) } };
   } catch (error) {
     if (!(error instanceof TruncatedError) || splits >= MAX_SPLITS) throw error;
     const smaller = Math.max(50, Math.floor(Math.min(budget, paragraphTokens(pieces)) / 2));

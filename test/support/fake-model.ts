@@ -52,19 +52,38 @@ export function describeRequest(body: ChatRequestBody): RequestInfo {
   const task = (kind === "translate" || kind === "digest" || kind === "headlines" ? kind : "unknown") as RequestInfo["task"];
   const block = /<article[^>]*>\n([\s\S]*?)\n<\/article>/.exec(text)?.[1] ?? "";
   const title = /^Title: (.*)$/m.exec(block)?.[1] ?? "";
-  const paragraphs = [...block.matchAll(/^\[(\d+)\] (.*)$/gm)].map((m) => m[2]!);
+  // One line per paragraph, opened by its number ("3 The council..."; before issue 16: "[3] ...").
+  const paragraphs = [...block.matchAll(/^(?:\[\d+\]|\d+) (.*)$/gm)].map((m) => m[1]!);
   const glossary = new Map<string, string>();
+  // The desk's terms: "- Terms: A -> B; keep C, D" (a digest: "- de terms: ..."); the review desk's: lines `- "A" -> "B"`.
   for (const m of text.matchAll(/^\s*- "([^"]+)" -> "([^"]+)"/gm)) glossary.set(m[1]!, m[2]!);
+  for (const m of text.matchAll(/^- (?:[A-Za-z-]+ )?[Tt]erms: (.*)$/gm)) {
+    for (const item of m[1]!.match(/(?:"(?:[^"\\]|\\.)*"|[^;])+/g) ?? []) {
+      const unquote = (t: string) => (t.trim().startsWith('"') ? (JSON.parse(t.trim()) as string) : t.trim());
+      const keep = /^\s*keep (.*)$/.exec(item);
+      if (keep) for (const t of keep[1]!.match(/(?:"(?:[^"\\]|\\.)*"|[^,])+/g) ?? []) glossary.set(unquote(t), unquote(t));
+      else if (item.includes(" -> ")) glossary.set(unquote(item.slice(0, item.indexOf(" -> "))), unquote(item.slice(item.indexOf(" -> ") + 4)));
+    }
+  }
   let target: string | null = null;
   let languages: string[] = [];
   if (task === "translate" && langs) target = langs;
   else if (task === "translate") {
-    const into = /Task: translate the article above into ([A-Za-z]+)(?: \(([A-Za-z-]+)\))?/.exec(text);
+    const into = /Task: translate the article (?:above )?into ([A-Za-z]+)(?: \(([A-Za-z-]+)\))?/.exec(text);
     target = into ? (into[2] ?? languageCode(into[1]!)) : null;
   }
-  if (task === "digest" || task === "headlines") languages = langs ? langs.split(",") : (/For each language code \(([^)]*)\)/.exec(text)?.[1] ?? "").split(", ").filter(Boolean);
+  if (task === "digest" || task === "headlines") languages = langs ? langs.split(",") : languagesInProse(text);
   const channels = task === "digest" && extra?.startsWith("+") ? extra.slice(1).split(",").filter(Boolean) : [];
   return { task, target, languages, channels, title, paragraphs, glossary, text };
+}
+
+/** Only for requests without the task header (Batch API lines): the digest's languages as its prompt names them. */
+function languagesInProse(text: string): string[] {
+  const listed = /For each language code \(([^)]*)\)/.exec(text)?.[1];
+  if (listed) return listed.split(", ").filter(Boolean);
+  // "condense the article for de (German), en (English), each in its language"
+  const list = /Task: condense the article (?:above )?for (.*?), each in its language/.exec(text)?.[1] ?? "";
+  return [...list.matchAll(/([a-z]{2,3}(?:-[A-Za-z]{2,4})?) \(/g)].map((m) => m[1]!);
 }
 
 function languageCode(name: string): string {

@@ -38,8 +38,26 @@ export interface ServerOptions {
   latencyMs?: number;
   /** Requests admitted per second; over it the server answers 429 with retry-after-ms. */
   rps?: number;
+  /**
+   * Prompt tokens admitted per minute (counted with `tokens`, at admission); over it, 429. Implies
+   * `limiter: "bucket"`.
+   */
+  tpm?: number;
+  /** The token bucket holds this many ms of `tpm` (default 60,000: a minute's worth, as at OpenAI; the bench uses less). */
+  tokenWindowMs?: number;
+  /**
+   * "window" (default): `rps` as a sliding 1 s window, 429s with the exact wait, no rate-limit headers.
+   * "bucket": as OpenAI describes its limits, buckets that refill continuously (requests: `rps`
+   * per second, holding 1 s worth; tokens: `tpm`), and every answer, 429s included, carries
+   * x-ratelimit-limit-/remaining-/reset-requests and -tokens (reset: until the bucket is full).
+   */
+  limiter?: "window" | "bucket";
+  /** A coarse retry-after: every 429 says this fixed wait (retry-after-ms, and retry-after in whole seconds) instead of the exact one. */
+  retryAfterMs?: number;
   /** Simulates a provider's prompt-prefix cache in usage.prompt_tokens_details.cached_tokens. */
   prefixCache?: boolean;
+  /** How usage counts tokens (default approxTokens, a token per 4 characters); e.g. gpt-tokenizer's countTokens. */
+  tokens?: (text: string) => number;
   /** How the Batch API (/v1/files, /v1/batches) behaves. */
   batch?: BatchBehaviour;
 }
@@ -93,6 +111,8 @@ export interface TestServer {
   requests: ChatRequestBody[];
   /** Requests that got an answer other than a 429 from the rate limiter. */
   admitted: () => number;
+  /** Prompt tokens of the admitted requests (as `tokens` counts them). */
+  admittedTokens: () => number;
   rateLimited: () => number;
   setHandler(handler: Handler): void;
   /** Batches created, in order (live objects: their status moves on). */
@@ -123,6 +143,40 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
   // processed, so a request that arrives while that one is still in flight gets no cached tokens.
   const answeredPrompts: string[] = [];
   let admitted = 0;
+  let admittedTokens = 0;
+  const count = options.tokens ?? approxTokens;
+  const bucketMode = options.limiter === "bucket" || options.tpm !== undefined;
+  // Continuously refilled buckets (bucket mode): level, capacity, refill per ms, last refill.
+  const bucket = (capacity: number, perMs: number) => ({ level: capacity, capacity, perMs, at: Date.now() });
+  const requestBucket = bucketMode && options.rps ? bucket(options.rps, options.rps / 1000) : null;
+  const tokenBucket = options.tpm ? bucket((options.tpm * (options.tokenWindowMs ?? 60_000)) / 60_000, options.tpm / 60_000) : null;
+  const refill = (b: ReturnType<typeof bucket> | null, now: number) => {
+    if (!b) return;
+    b.level = Math.min(b.capacity, b.level + (now - b.at) * b.perMs);
+    b.at = now;
+  };
+  const duration = (ms: number) => (ms < 1000 ? `${Math.max(0, Math.ceil(ms))}ms` : `${(ms / 1000).toFixed(3)}s`);
+  const rateHeaders = (): Record<string, string> => {
+    const now = Date.now();
+    const out: Record<string, string> = {};
+    for (const [name, b] of [["requests", requestBucket], ["tokens", tokenBucket]] as const) {
+      if (!b) continue;
+      refill(b, now);
+      out[`x-ratelimit-limit-${name}`] = String(Math.floor(b.capacity));
+      out[`x-ratelimit-remaining-${name}`] = String(Math.max(0, Math.floor(b.level)));
+      out[`x-ratelimit-reset-${name}`] = duration((b.capacity - b.level) / b.perMs);
+    }
+    return out;
+  };
+  const tooMany = (res: http.ServerResponse, exactWaitMs: number, what: string) => {
+    limited++;
+    const waitMs = options.retryAfterMs ?? Math.max(1, Math.ceil(exactWaitMs));
+    return sendJson(res, 429, { error: { message: `Rate limit reached for ${what}`, type: what, code: "rate_limit_exceeded" } }, {
+      ...rateHeaders(),
+      "retry-after-ms": String(waitMs),
+      "retry-after": String(Math.ceil(waitMs / 1000)),
+    });
+  };
   let limited = 0;
   let behaviour: BatchBehaviour = options.batch ?? {};
   const batches: BatchObject[] = [];
@@ -299,8 +353,8 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     // As at OpenAI, the response schema comes before the first message in the cached prefix.
     const schema = body.response_format ? JSON.stringify(body.response_format) + "\n" : "";
     const prompt = schema + body.messages.map((m) => `${m.role}\n${m.content}`).join("\n");
-    const promptTokens = approxTokens(prompt);
-    const cachedTokens = options.prefixCache === false || !live ? 0 : cachedPrefixTokens(answeredBefore, prompt);
+    const promptTokens = count(prompt);
+    const cachedTokens = options.prefixCache === false || !live ? 0 : cachedPrefixTokens(answeredBefore, prompt, count);
 
     const content = "json" in reply ? JSON.stringify(reply.json) : "content" in reply ? reply.content : null;
     const finishReason = "content" in reply ? (reply.finishReason ?? "stop") : "stop";
@@ -322,8 +376,8 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
         ],
         usage: {
           prompt_tokens: usage?.prompt_tokens ?? promptTokens,
-          completion_tokens: usage?.completion_tokens ?? approxTokens(content ?? ""),
-          total_tokens: promptTokens + approxTokens(content ?? ""),
+          completion_tokens: usage?.completion_tokens ?? count(content ?? ""),
+          total_tokens: promptTokens + count(content ?? ""),
           prompt_tokens_details: { cached_tokens: cachedTokens },
         },
       },
@@ -345,19 +399,25 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     if (typeof task === "string") body.task = task;
     const index = requests.push(body) - 1;
 
-    if (options.rps) {
+    // As at OpenAI, the response schema comes before the first message in the cached prefix.
+    const schemaText = body.response_format ? JSON.stringify(body.response_format) + "\n" : "";
+    const livePrompt = schemaText + body.messages.map((m) => `${m.role}\n${m.content}`).join("\n");
+    const livePromptTokens = count(livePrompt);
+    if (bucketMode) {
+      const now = Date.now();
+      refill(requestBucket, now);
+      refill(tokenBucket, now);
+      if (requestBucket && requestBucket.level < 1) return tooMany(res, (1 - requestBucket.level) / requestBucket.perMs, "requests");
+      if (tokenBucket && tokenBucket.level < livePromptTokens) return tooMany(res, (livePromptTokens - tokenBucket.level) / tokenBucket.perMs, "tokens");
+      if (requestBucket) requestBucket.level -= 1;
+      if (tokenBucket) tokenBucket.level -= livePromptTokens;
+    } else if (options.rps) {
       const now = Date.now();
       while (windowStarts.length && now - windowStarts[0]! >= 1000) windowStarts.shift();
-      if (windowStarts.length >= options.rps) {
-        limited++;
-        const waitMs = 1000 - (now - windowStarts[0]!);
-        return sendJson(res, 429, { error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } }, {
-          "retry-after-ms": String(Math.max(1, waitMs)),
-          "retry-after": String(Math.ceil(waitMs / 1000)),
-        });
-      }
+      if (windowStarts.length >= options.rps) return tooMany(res, 1000 - (now - windowStarts[0]!), "requests");
       windowStarts.push(now);
     }
+    admittedTokens += livePromptTokens;
     admitted++;
     if (options.latencyMs) await sleep(options.latencyMs);
 
@@ -385,7 +445,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
       res.writeHead(answer.status, { "content-type": answer.contentType, "content-length": Buffer.byteLength(answer.raw) });
       return void res.end(answer.raw);
     }
-    sendJson(res, answer.status, answer.body, answer.headers);
+    sendJson(res, answer.status, answer.body, { ...(bucketMode ? rateHeaders() : {}), ...answer.headers });
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -394,6 +454,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     admitted: () => admitted,
+    admittedTokens: () => admittedTokens,
     rateLimited: () => limited,
     setHandler: (next) => {
       handler = next;
@@ -414,7 +475,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
 }
 
 /** Like OpenAI: a prefix of 1,024 tokens or more shared with an earlier prompt is cached, in 128-token steps. */
-function cachedPrefixTokens(seen: string[], prompt: string): number {
+function cachedPrefixTokens(seen: string[], prompt: string, count: (text: string) => number): number {
   let best = 0;
   for (const earlier of seen) {
     const max = Math.min(earlier.length, prompt.length);
@@ -422,7 +483,7 @@ function cachedPrefixTokens(seen: string[], prompt: string): number {
     while (i < max && earlier.charCodeAt(i) === prompt.charCodeAt(i)) i++;
     if (i > best) best = i;
   }
-  const tokens = Math.floor(best / 4);
+  const tokens = count === approxTokens ? Math.floor(best / 4) : count(prompt.slice(0, best));
   return tokens >= 1024 ? tokens - (tokens % 128) : 0;
 }
 
