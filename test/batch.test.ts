@@ -7,7 +7,7 @@ import { startOpenAIServer, type Reply, type TestServer } from "./support/openai
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { articlesJsonl, articleText, generateArticle, seededRandom, writeArticleFiles } from "./support/articles.ts";
 import { runCli } from "./support/cli.ts";
-import { SECRET_KEY, tempDir, testPipeline } from "./support/setup.ts";
+import { cliEnv, SECRET_KEY, tempDir, testPipeline } from "./support/setup.ts";
 import { readArticles } from "../src/article/index.ts";
 import { runBatch } from "../src/run/batch.ts";
 import { createScheduler } from "../src/model/scheduler.ts";
@@ -24,9 +24,7 @@ beforeEach(() => {
   handler = fakeModel;
 });
 
-function env(extra: Record<string, string> = {}) {
-  return { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: SECRET_KEY, XDG_CACHE_HOME: tempDir(), NEWSDESK_MODEL: "gpt-4o-mini", ...extra };
-}
+const env = (extra: Record<string, string> = {}) => cliEnv(server, extra);
 
 describe("batch with faults", () => {
   it("finishes every article of 300 when 20% of answers are faulty (5xx, 429, hang-ups, invalid and schema-breaking JSON)", async () => {

@@ -8,7 +8,7 @@ import { startOpenAIServer, type ChatRequestBody, type Reply, type TestServer } 
 import { describeRequest, fakeModel, fakeTranslation, translationReply } from "./support/fake-model.ts";
 import { articlesJsonl, writeArticleFiles } from "./support/articles.ts";
 import { runCli } from "./support/cli.ts";
-import { ROOT, SECRET_KEY, tempDir } from "./support/setup.ts";
+import { cliEnv, ROOT, SECRET_KEY, tempDir } from "./support/setup.ts";
 
 let server: TestServer;
 let handler: (body: ChatRequestBody, i: number) => Reply = fakeModel;
@@ -31,9 +31,7 @@ beforeEach(() => {
   handler = fakeModel;
 });
 
-function env(extra: Record<string, string> = {}) {
-  return { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: SECRET_KEY, XDG_CACHE_HOME: tempDir(), NEWSDESK_MODEL: "gpt-4o-mini", ...extra };
-}
+const env = (extra: Record<string, string> = {}) => cliEnv(server, extra);
 
 describe("warnings", () => {
   it("one line per article with warnings (file, count, first), and the count in the closing line", async () => {

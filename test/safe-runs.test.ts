@@ -9,7 +9,7 @@ import { startOpenAIServer, type Reply, type TestServer } from "./support/openai
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { articlesJsonl, writeArticleFiles } from "./support/articles.ts";
 import { runCli } from "./support/cli.ts";
-import { ROOT, SECRET_KEY, tempDir, testPipeline } from "./support/setup.ts";
+import { cliEnv, ROOT, SECRET_KEY, tempDir, testPipeline } from "./support/setup.ts";
 import { createScheduler } from "../src/model/scheduler.ts";
 import { runBatch } from "../src/run/batch.ts";
 import { readArticles } from "../src/article/index.ts";
@@ -27,9 +27,7 @@ beforeEach(() => {
   handler = fakeModel;
 });
 
-function env(extra: Record<string, string> = {}) {
-  return { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: SECRET_KEY, XDG_CACHE_HOME: tempDir(), NEWSDESK_MODEL: "gpt-4o-mini", ...extra };
-}
+const env = (extra: Record<string, string> = {}) => cliEnv(server, extra);
 
 /** Runs a shell pipeline whose first command is newsdesk. */
 function runShell(command: string, extraEnv: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

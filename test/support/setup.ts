@@ -17,6 +17,11 @@ export const SEED_PATH = path.join(ROOT, "samples/putin-beijing.txt");
 /** A key that must never show up anywhere the user or a log can see. */
 export const SECRET_KEY = "sk-test-SECRET-0123456789abcdef";
 
+/** The environment of a CLI run against a test server: its URL, the test key, a fresh cache folder, gpt-4o-mini (priced). */
+export function cliEnv(server: { url: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: SECRET_KEY, XDG_CACHE_HOME: tempDir(), NEWSDESK_MODEL: "gpt-4o-mini", ...extra };
+}
+
 export function tempDir(prefix = "newsdesk-test-"): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
