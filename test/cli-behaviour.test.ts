@@ -179,6 +179,9 @@ describe("status and cache", () => {
     expect(result.stdout).toMatch(new RegExp(`^server: +${server.url.replace(/[.]/g, "\\.")} \\(OPENAI_BASE_URL\\)$`, "m"));
     expect(result.stdout).toMatch(/^key: +set \(OPENAI_API_KEY\)$/m);
     expect(result.stdout).toMatch(/^prompt: +house .*house\.md [0-9a-f]{12}$/m);
+    for (const name of ["translate", "digest", "headlines", "channels"]) {
+      expect(result.stdout).toMatch(new RegExp(`^prompt: +${name} .*${name}\\.md [0-9a-f]{12}$`, "m"));
+    }
     expect(result.stdout).toMatch(/^probe: +ok in \d+ ms$/m);
     expect(result.stdout + result.stderr).not.toContain(SECRET_KEY);
     expect(server.requests).toHaveLength(1);

@@ -156,6 +156,8 @@ describe("newsdesk headlines", () => {
     expect(file.languages.de.headlines).toHaveLength(3);
     expect(file.languages.de.headlines[0]).toEqual({ text: "Die Beteiligten wollen die Gespräche über die Lage fortsetzen", chars: 61 });
     expect(readFileSync(path.join(out, `${id}.en.md`), "utf8")).toMatch(/## Summary[\s\S]*## Headline options\n\n1\. /);
+    // What made it is recorded: the headlines prompt file's hash beside the shared ones.
+    expect(Object.keys(file.provenance.prompts).sort()).toEqual(["digest", "headlines", "house", "translate"]);
   });
 
   it("--dry-run plans one headlines call per article through the pipeline, and knows the cache", async () => {

@@ -7,6 +7,8 @@ import { CacheError, ConfigError, StrictWarningError, describeError, exitCodeOf 
 import { registerSecret } from "../core/secrets.ts";
 import { emptyUsage } from "../core/types.ts";
 import { createModelClient } from "../model/create.ts";
+import { channelsPromptFor } from "../tasks/digest.ts";
+import { headlinesPrompt } from "../tasks/headlines.ts";
 import { DEFAULT_TIMEOUT_MS, type ProviderOptions } from "../model/provider.ts";
 import { createPipeline, type TaskKind } from "../run/pipeline.ts";
 import { loadPromptSet } from "../core/prompts.ts";
@@ -960,7 +962,10 @@ export function buildProgram(): Command {
         key: rawKey?.trim() ? "set" : "not set",
         envFiles: io.envFiles,
         cache: { file: cacheFile, contents: cacheLine },
-        prompts: Object.fromEntries(Object.values(prompts).map((p) => [p.name, `${p.file} ${p.hash.slice(0, 12)}`])),
+        // Every prompt file a command may use: the shared three, and those of headlines and --channels.
+        prompts: Object.fromEntries(
+          [...Object.values(prompts), headlinesPrompt(prompts), channelsPromptFor(prompts)].map((p) => [p.name, `${p.file} ${p.hash.slice(0, 12)}`]),
+        ),
         glossary: `${glossaryFile} (${glossary.length} terms)`,
       };
       if (options.probe) {

@@ -7,6 +7,7 @@ import { addUsage, emptyUsage, type Article, type ArticleResult, type Channel, t
 import { checkFormality, type FormalitySetting } from "../core/formality.ts";
 import { normaliseChannels } from "../checks/index.ts";
 import { channelsPromptFor } from "../tasks/digest.ts";
+import { headlinesPrompt } from "../tasks/headlines.ts";
 import type { Cache } from "../core/cache.ts";
 import { loadPromptSet, type PromptSet } from "../core/prompts.ts";
 import { targetFor } from "../core/styles.ts";
@@ -100,6 +101,8 @@ export class Pipeline {
     this.provenance = provenanceOf(options.model, prompts, this.run.glossary);
     // With channels the digest also used prompts/channels.md.
     if (this.run.channels) this.provenance.prompts.channels = channelsPromptFor(this.run.prompts).hash.slice(0, 12);
+    // The headlines task uses prompts/headlines.md.
+    if (this.tasks.includes("headlines")) this.provenance.prompts.headlines = headlinesPrompt(this.run.prompts).hash.slice(0, 12);
   }
 
   get model(): string {
