@@ -15,6 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { Session } from "node:inspector/promises";
+import { seededRandom } from "../test/support/articles.ts";
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -24,17 +25,6 @@ const SELF = fileURLToPath(import.meta.url);
 
 // ---- composed articles ---------------------------------------------------------------------------
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Pair { en: string; de: string }
 interface Composed {
@@ -187,7 +177,7 @@ const SENTENCES: ((c: Ctx) => Pair)[] = [
 ];
 
 function compose(i: number): Composed {
-  const r = rng(0x5eed + i * 7919);
+  const r = seededRandom(0x5eed + i * 7919);
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const c: Ctx = {

@@ -1,9 +1,10 @@
 // Reading inputs from disk: a table of bad and odd files, directories, globs, a mixed batch.
+import { readAll } from "./support/setup.ts";
 import { describe, it, expect, beforeAll } from "vitest";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readArticles, type ReadItem, type ReadOptions } from "../src/article/index.ts";
+import type { ReadItem, ReadOptions } from "../src/article/index.ts";
 import type { Article } from "../src/core/types.ts";
 
 const GERMAN = [
@@ -22,12 +23,6 @@ const ENGLISH = [
 ];
 const germanText = (eol = "\n") => ["Turnhalle in Küssnacht wird saniert", "Publiziert: 03.02.2031, 08:00", ...GERMAN, "(sda)"].join(eol);
 const englishText = (title = "City to plant two thousand trees") => [title, "Published: February 3, 2031", ...ENGLISH, "© AFP"].join("\n");
-
-async function readAll(inputs: string[], options?: ReadOptions): Promise<ReadItem[]> {
-  const out: ReadItem[] = [];
-  for await (const item of readArticles(inputs, options)) out.push(item);
-  return out;
-}
 
 type Row = {
   name: string;

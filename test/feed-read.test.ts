@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { readArticles, type ReadItem, type ReadOptions } from "../src/article/index.ts";
+import type { ReadItem } from "../src/article/index.ts";
 import { parseFeed, parseSince, selectItems, sniffFeed } from "../src/article/feed.ts";
-import { ROOT, tempDir } from "./support/setup.ts";
+import { ROOT, tempDir, readAll } from "./support/setup.ts";
 import { serve, startWebServer, storyContent, storyPage, type WebServer } from "./support/web-server.ts";
 
 const FIXTURES = path.join(ROOT, "test/fixtures/feeds");
@@ -15,12 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => web.close());
 beforeEach(() => web.reset());
-
-async function readAll(inputs: string[], options: ReadOptions = {}): Promise<ReadItem[]> {
-  const out: ReadItem[] = [];
-  for await (const item of readArticles(inputs, options)) out.push(item);
-  return out;
-}
 
 const label = (i: ReadItem) => ("article" in i ? i.article.url ?? i.article.source.path : `ERROR ${i.error.message}`);
 

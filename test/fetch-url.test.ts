@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { readArticles, type ReadItem, type ReadOptions } from "../src/article/index.ts";
+import type { ReadItem, ReadOptions } from "../src/article/index.ts";
 import { fetchPage, decodePage, declaredCharset } from "../src/article/fetch.ts";
-import { ROOT, tempDir } from "./support/setup.ts";
+import { ROOT, tempDir, readAll } from "./support/setup.ts";
 import { serve, startWebServer, storyPage, type WebServer } from "./support/web-server.ts";
 
 const FIXTURES = path.join(ROOT, "test/fixtures/feeds");
@@ -18,12 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => web.close());
 beforeEach(() => web.reset());
-
-async function readAll(inputs: string[], options: ReadOptions = {}): Promise<ReadItem[]> {
-  const out: ReadItem[] = [];
-  for await (const item of readArticles(inputs, options)) out.push(item);
-  return out;
-}
 
 async function readOne(url: string, options: ReadOptions = {}) {
   const items = await readAll([url], options);

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArticle } from "../../src/article/index.ts";
+import { parseArticle, readArticles, type ReadItem, type ReadOptions } from "../../src/article/index.ts";
 import { Cache } from "../../src/core/cache.ts";
 import { createModelClient } from "../../src/model/create.ts";
 import { createPipeline, type PipelineOptions } from "../../src/run/pipeline.ts";
@@ -24,6 +24,13 @@ export function cliEnv(server: { url: string }, extra: Record<string, string> = 
 
 export function tempDir(prefix = "newsdesk-test-"): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Everything the readers give for these inputs, in order: articles and errors. */
+export async function readAll(inputs: string[], options: ReadOptions = {}): Promise<ReadItem[]> {
+  const out: ReadItem[] = [];
+  for await (const item of readArticles(inputs, options)) out.push(item);
+  return out;
 }
 
 export function seedArticle(): Article {
