@@ -1,9 +1,9 @@
 // Batches end to end: faulty servers, permanent failures, broken input lines, single-flight,
 // dry-run, usage/cost line and the JSON report.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useOpenAIServer } from "./support/use-server.ts";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { startOpenAIServer, type Reply, type TestServer } from "./support/openai-server.ts";
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { articlesJsonl, articleText, generateArticle, seededRandom, writeArticleFiles } from "./support/articles.ts";
 import { runCli } from "./support/cli.ts";
@@ -12,17 +12,9 @@ import { readArticles } from "../src/article/index.ts";
 import { runBatch } from "../src/run/batch.ts";
 import { createScheduler } from "../src/model/scheduler.ts";
 
-let server: TestServer;
-let handler: (body: Parameters<typeof fakeModel>[0], i: number) => Reply = fakeModel;
 
-beforeAll(async () => {
-  server = await startOpenAIServer({ handler: (body, i) => handler(body, i) });
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  handler = fakeModel;
-});
+// The test server: its request log cleared and the fake model back in place before each test.
+const server = useOpenAIServer();
 
 const env = (extra: Record<string, string> = {}) => cliEnv(server, extra);
 
@@ -30,7 +22,7 @@ describe("batch with faults", () => {
   it("finishes every article of 300 when 20% of answers are faulty (5xx, 429, hang-ups, invalid and schema-breaking JSON)", async () => {
     const random = seededRandom(42);
     const faults: Record<string, number> = {};
-    handler = (body) => {
+    server.setHandler((body) => {
       if (random() >= 0.2) return fakeModel(body);
       const kind = Math.floor(random() * 5);
       faults[kind] = (faults[kind] ?? 0) + 1;
@@ -39,7 +31,7 @@ describe("batch with faults", () => {
       if (kind === 2) return { hangup: true };
       if (kind === 3) return { content: '{"de": {"summary": "Die Meld' };
       return { json: { de: { summary: "x" } } };
-    };
+    });
     const dir = tempDir();
     writeArticleFiles(dir, 300);
     const scheduler = createScheduler({ maxConcurrency: 8, baseDelayMs: 10, random: seededRandom(7) });
@@ -53,7 +45,7 @@ describe("batch with faults", () => {
 
   it("isolates an article the server always rejects with 400: the rest done, exit 1, the failure named", async () => {
     const bad = generateArticle(3).title;
-    handler = (body) => (describeRequest(body).title === bad ? { status: 400, message: "this article is not allowed" } : fakeModel(body));
+    server.setHandler((body) => (describeRequest(body).title === bad ? { status: 400, message: "this article is not allowed" } : fakeModel(body)));
     const dir = tempDir();
     writeArticleFiles(dir, 8);
     const out = tempDir();
@@ -85,7 +77,7 @@ describe("batch with faults", () => {
 
 describe("single-flight", () => {
   it("makes one call for two identical articles in one batch", async () => {
-    handler = (body) => ({ delayMs: 100, then: fakeModel(body) });
+    server.setHandler((body) => ({ delayMs: 100, then: fakeModel(body) }));
     const dir = tempDir();
     const text = articleText(generateArticle(11));
     writeFileSync(path.join(dir, "a.txt"), text);

@@ -1,17 +1,16 @@
 // The command line as editors use it (issue 11): warnings said once per article, --strict, merged
 // result files, --json with --out, --version, -m, stdin by itself, validated numbers and variants,
 // one escaped line per problem, and a closing line with warnings, retries and elapsed time.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useOpenAIServer } from "./support/use-server.ts";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { startOpenAIServer, type ChatRequestBody, type Reply, type TestServer } from "./support/openai-server.ts";
+import type { ChatRequestBody, Reply } from "./support/openai-server.ts";
 import { describeRequest, fakeModel, fakeTranslation, translationReply } from "./support/fake-model.ts";
 import { articlesJsonl, writeArticleFiles } from "./support/articles.ts";
 import { runCli } from "./support/cli.ts";
 import { cliEnv, ROOT, SECRET_KEY, tempDir } from "./support/setup.ts";
 
-let server: TestServer;
-let handler: (body: ChatRequestBody, i: number) => Reply = fakeModel;
 
 /** German translations lose the numbers of paragraph 3: a soft finding that stays a warning. */
 function droppingNumbers(body: ChatRequestBody): Reply {
@@ -22,20 +21,14 @@ function droppingNumbers(body: ChatRequestBody): Reply {
   return translationReply(translation);
 }
 
-beforeAll(async () => {
-  server = await startOpenAIServer({ handler: (body, i) => handler(body, i) });
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  handler = fakeModel;
-});
+// The test server: its request log cleared and the fake model back in place before each test.
+const server = useOpenAIServer();
 
 const env = (extra: Record<string, string> = {}) => cliEnv(server, extra);
 
 describe("warnings", () => {
   it("one line per article with warnings (file, count, first), and the count in the closing line", async () => {
-    handler = droppingNumbers;
+    server.setHandler(droppingNumbers);
     const dir = tempDir();
     const files = writeArticleFiles(dir, 3);
     const result = await runCli(["run", dir, "--out", tempDir(), "--no-cache"], { env: env() });
@@ -51,7 +44,7 @@ describe("warnings", () => {
   });
 
   it("--quiet hides them; --strict makes them failures and writes nothing for those articles", async () => {
-    handler = droppingNumbers;
+    server.setHandler(droppingNumbers);
     const dir = tempDir();
     writeArticleFiles(dir, 2);
     const quiet = await runCli(["run", dir, "--jsonl", "--no-cache", "-q"], { env: env() });
@@ -172,7 +165,7 @@ describe("the command line", () => {
 
 describe("status and cache", () => {
   it("status shows the setup without the key, and --probe asks the server once", async () => {
-    handler = () => ({ content: "OK" });
+    server.setHandler(() => ({ content: "OK" }));
     const result = await runCli(["status", "--probe"], { env: env({ OPENAI_API_KEY: `${SECRET_KEY} ` }) });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^model: +gpt-4o-mini$/m);

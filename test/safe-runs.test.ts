@@ -1,11 +1,12 @@
 // Safe runs (issue 10): what reaches a slow or vanished reader, what a broken batch costs, how
 // configuration faults, quota, hung servers, garbage bodies, cache problems and hostile servers end.
 // Every case runs the real CLI (or the library) against a real local server.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useOpenAIServer } from "./support/use-server.ts";
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { startOpenAIServer, type Reply, type TestServer } from "./support/openai-server.ts";
+import { startOpenAIServer } from "./support/openai-server.ts";
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { articlesJsonl, writeArticleFiles } from "./support/articles.ts";
 import { runCli } from "./support/cli.ts";
@@ -15,17 +16,9 @@ import { runBatch } from "../src/run/batch.ts";
 import { readArticles } from "../src/article/index.ts";
 import { redactSecrets } from "../src/core/secrets.ts";
 
-let server: TestServer;
-let handler: (body: Parameters<typeof fakeModel>[0], i: number) => Reply | Promise<Reply> = fakeModel;
 
-beforeAll(async () => {
-  server = await startOpenAIServer({ handler: (body, i) => handler(body, i) });
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  handler = fakeModel;
-});
+// The test server: its request log cleared and the fake model back in place before each test.
+const server = useOpenAIServer();
 
 const env = (extra: Record<string, string> = {}) => cliEnv(server, extra);
 
@@ -73,7 +66,7 @@ describe("stdout reaches the reader", () => {
 
 describe("calls are bounded", () => {
   it("an all-invalid batch stops after its first 10 articles failed, at repairs + 1 calls per task", async () => {
-    handler = () => ({ content: "this is not json" });
+    server.setHandler(() => ({ content: "this is not json" }));
     const dir = tempDir();
     writeArticleFiles(dir, 150);
     const result = await runCli(["summarize", dir, "--lang", "de", "--no-cache", "--concurrency", "2", "-q"], { env: env() });
@@ -89,7 +82,7 @@ describe("calls are bounded", () => {
 
 describe("configuration faults stop at the first, exit 2, one line", () => {
   it("a rejected key (401)", async () => {
-    handler = () => ({ status: 401, message: `Incorrect API key provided: ${SECRET_KEY}.`, code: "invalid_api_key" });
+    server.setHandler(() => ({ status: 401, message: `Incorrect API key provided: ${SECRET_KEY}.`, code: "invalid_api_key" }));
     const dir = tempDir();
     writeArticleFiles(dir, 40);
     const result = await runCli(["summarize", dir, "--no-cache", "--concurrency", "2"], { env: env() });
@@ -121,7 +114,7 @@ describe("configuration faults stop at the first, exit 2, one line", () => {
   });
 
   it("an unknown model (404)", async () => {
-    handler = () => ({ status: 404, message: "The model `gpt-nope` does not exist", code: "model_not_found" });
+    server.setHandler(() => ({ status: 404, message: "The model `gpt-nope` does not exist", code: "model_not_found" }));
     const result = await runCli(["translate", "samples/putin-beijing.txt", "--to", "de", "--no-cache", "-m", "gpt-nope"].filter((a) => a !== "-m" && a !== "gpt-nope").concat(["--model", "gpt-nope"]), { env: env() });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/model "gpt-nope" or the chat endpoint not found .*\(404\)/);
@@ -131,7 +124,7 @@ describe("configuration faults stop at the first, exit 2, one line", () => {
 
 describe("quota", () => {
   it("exhausted: exit 1, the articles not done counted, and the command to resume", async () => {
-    handler = (body, i) => (i < 3 ? fakeModel(body) : { status: 429, code: "insufficient_quota", message: "You exceeded your current quota" });
+    server.setHandler((body, i) => (i < 3 ? fakeModel(body) : { status: 429, code: "insufficient_quota", message: "You exceeded your current quota" }));
     const dir = tempDir();
     writeArticleFiles(dir, 50);
     const out = tempDir();
@@ -147,7 +140,7 @@ describe("quota", () => {
   });
 
   it("newsletter: exit 1 and says so, instead of printing nothing with exit 0", async () => {
-    handler = () => ({ status: 429, code: "insufficient_quota", message: "You exceeded your current quota" });
+    server.setHandler(() => ({ status: 429, code: "insufficient_quota", message: "You exceeded your current quota" }));
     const dir = tempDir();
     writeArticleFiles(dir, 5);
     const result = await runCli(["newsletter", dir, "--no-cache"], { env: env() });
@@ -158,7 +151,7 @@ describe("quota", () => {
 
 describe("hung servers and bad bodies", () => {
   it("a server that never answers: --timeout bounds each call, one more try, then the article fails", async () => {
-    handler = () => ({ delayMs: 60_000, then: { content: "{}" } });
+    server.setHandler(() => ({ delayMs: 60_000, then: { content: "{}" } }));
     const started = Date.now();
     const result = await runCli(["translate", "samples/putin-beijing.txt", "--to", "de", "--no-cache", "--timeout", "1"], { env: env() });
     const elapsed = Date.now() - started;
@@ -169,7 +162,7 @@ describe("hung servers and bad bodies", () => {
   });
 
   it("a 200 whose body is not JSON is retried and said for what it is", async () => {
-    handler = (body, i) => (i === 0 ? { raw: "<html>oops" } : i === 1 ? { raw: "" } : fakeModel(body));
+    server.setHandler((body, i) => (i === 0 ? { raw: "<html>oops" } : i === 1 ? { raw: "" } : fakeModel(body)));
     const result = await runCli(["translate", "samples/putin-beijing.txt", "--to", "de", "--no-cache", "--json"], { env: env() });
     expect(result.code).toBe(0);
     expect(server.requests).toHaveLength(3);
@@ -177,7 +170,7 @@ describe("hung servers and bad bodies", () => {
   });
 
   it("a server that always sends garbage: retried within the call's budget, and the failure names the bad body", async () => {
-    handler = () => ({ raw: "garbage", contentType: "text/plain" });
+    server.setHandler(() => ({ raw: "garbage", contentType: "text/plain" }));
     const dir = tempDir();
     writeArticleFiles(dir, 1);
     const scheduler = createScheduler({ maxConcurrency: 2, baseDelayMs: 5 });
@@ -208,7 +201,7 @@ describe("the key never leaks", () => {
       SECRET_KEY.toUpperCase(),
       SECRET_KEY.split("").join(" "),
     ];
-    handler = (_body, i) => ({ status: 400, message: `bad request; you sent ${echoes[i % echoes.length]}` });
+    server.setHandler((_body, i) => ({ status: 400, message: `bad request; you sent ${echoes[i % echoes.length]}` }));
     const report = path.join(tempDir(), "report.json");
     const result = await runCli(["summarize", "samples/putin-beijing.txt", "--no-cache", "--report", report], {
       env: env({ OPENAI_API_KEY: `  ${SECRET_KEY} ` }),
@@ -221,11 +214,11 @@ describe("the key never leaks", () => {
   });
 
   it("an answer that contains the key is invalid: never cached, never written", async () => {
-    handler = (body) => {
+    server.setHandler((body) => {
       const reply = fakeModel(body) as { json?: { digest?: { de?: { summary: string } } } };
       const text = JSON.stringify((reply as { json: unknown }).json).replace(/"summary":"/g, `"summary":"${SECRET_KEY} `);
       return { content: text };
-    };
+    });
     const out = tempDir();
     const cache = path.join(tempDir(), "cache.sqlite");
     const result = await runCli(["summarize", "samples/putin-beijing.txt", "--lang", "de", "--out", out, "--cache", cache], { env: env() });
