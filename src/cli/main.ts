@@ -210,6 +210,22 @@ function glossaryFor(flags: CommonFlags) {
   return loadGlossary(typeof flags.glossary === "string" ? flags.glossary : defaultGlossaryPath());
 }
 
+/** What the flags decide about the tasks: the same for a run and its --dry-run, so the plan is the run's. */
+function taskOptionsFor(flags: CommonFlags, languages: string[], tasks: TaskKind[]) {
+  return {
+    languages,
+    variants: flags.variant,
+    tasks,
+    prompts: loadPromptSet(flags.prompts),
+    glossary: glossaryFor(flags),
+    repairs: flags.repairs,
+    contextTokens: flags.contextTokens,
+    chunkTokens: flags.chunkTokens,
+    channels: flags.channels,
+    formality: formalityOf(flags),
+  };
+}
+
 /** How the configured provider is reached. */
 function providerOptions(config: ModelConfig): ProviderOptions {
   return { kind: config.provider, apiKey: config.apiKey, baseURL: config.baseURL, apiVersion: config.apiVersion };
@@ -246,8 +262,9 @@ class Session {
 
   /** Opens the cache first: a cache that cannot be used stops the run (exit 2) before any call. */
   openCache() {
-    if (this.flags.cache === false) return;
-    this.cache = new Cache(typeof this.flags.cache === "string" ? this.flags.cache : defaultCachePath(io.env), {
+    const file = cacheFileOf(this.flags);
+    if (file === null) return;
+    this.cache = new Cache(file, {
       onWriteError: (error: CacheError) => {
         this.cacheWarning = `newsdesk: warning: ${describeError(error)}`;
         this.onWarning(this.cacheWarning);
@@ -272,19 +289,10 @@ class Session {
     this.answers = this.cache ? new BatchAnswers(provider, this.cache) : null;
     const client = this.answers ?? provider;
     return createPipeline({
+      ...taskOptionsFor(this.flags, languages, tasks),
       client,
       model: config.model,
       cache: this.cache,
-      languages,
-      variants: this.flags.variant,
-      tasks,
-      prompts: loadPromptSet(this.flags.prompts),
-      glossary: glossaryFor(this.flags),
-      repairs: this.flags.repairs,
-      contextTokens: this.flags.contextTokens,
-      chunkTokens: this.flags.chunkTokens,
-      channels: this.flags.channels,
-      formality: formalityOf(this.flags),
       limiter: scheduler.run,
       signal: this.controller.signal,
       concurrency: this.flags.concurrency,
@@ -387,7 +395,7 @@ function modelName(flags: CommonFlags): string {
 /** --dry-run: the plan on stdout; no model configuration needed, no call made. */
 async function planArticles(inputs: string[], flags: CommonFlags, languages: string[], tasks: TaskKind[]): Promise<number> {
   const prices = loadPrices(flags.prices, io.env);
-  const cacheFile = flags.cache === false ? null : typeof flags.cache === "string" ? flags.cache : defaultCachePath(io.env);
+  const cacheFile = cacheFileOf(flags);
   const cache = cacheFile && existsSync(cacheFile) ? new Cache(cacheFile) : null;
   try {
     const model = modelName(flags);
@@ -395,20 +403,7 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
     const readOptions = { ...readOptionsFor(flags), fetchCache: cache ? cacheFile! : undefined };
     const read = reportStructureWarnings(readArticles(inputs, readOptions), (line) => io.stderr.write(line));
     // The same pipeline a run builds (its tasks decide the calls), with a model client it never uses.
-    const pipeline = createPipeline({
-      client: createModelClient({}),
-      model,
-      cache,
-      languages,
-      variants: flags.variant,
-      tasks,
-      prompts: loadPromptSet(flags.prompts),
-      glossary: glossaryFor(flags),
-      chunkTokens: flags.chunkTokens,
-      contextTokens: flags.contextTokens,
-      channels: flags.channels,
-      formality: formalityOf(flags),
-    });
+    const pipeline = createPipeline({ ...taskOptionsFor(flags, languages, tasks), client: createModelClient({}), model, cache });
     const plan = await planBatch(read, pipeline, cache);
     const cost = estimateCost(plan, model, prices);
     for (const failure of plan.failures) io.stderr.write(`newsdesk: ${failure.source}: ${failure.reason}\n`);
