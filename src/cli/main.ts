@@ -5,7 +5,7 @@ import { Cache, defaultCachePath } from "../core/cache.ts";
 import { DEFAULT_MODEL, PROVIDER_KINDS, loadEnvFile, modelConfig, userEnvPath, type ModelConfig } from "../core/config.ts";
 import { CacheError, ConfigError, StrictWarningError, describeError, exitCodeOf } from "../core/errors.ts";
 import { registerSecret } from "../core/secrets.ts";
-import { emptyUsage } from "../core/types.ts";
+import { CHANNELS, addUsage, emptyUsage, type Article, type ArticleResult, type Channel } from "../core/types.ts";
 import { createModelClient } from "../model/create.ts";
 import { channelsPromptFor } from "../tasks/digest.ts";
 import { headlinesPrompt } from "../tasks/headlines.ts";
@@ -20,13 +20,11 @@ import { articleMarkdown, translationMarkdown } from "../render/markdown.ts";
 import { defaultGlossaryPath, loadGlossary } from "../core/glossary.ts";
 import { itemHeadline, loadLayout, renderNewsletter, type NewsletterItem } from "../render/newsletter/index.ts";
 import { HEADLINES_PER_LANGUAGE } from "../tasks/headlines.ts";
-import type { Article, ArticleResult } from "../core/types.ts";
 import { batchReport, formatPlan, formatUsageLine } from "./report.ts";
 import { createScheduler, type Scheduler } from "../model/scheduler.ts";
 import { createProgress, progressMode } from "./progress.ts";
 import { estimateCost, formatCost, loadPrices } from "../run/cost.ts";
 import { KNOWN_VARIANTS } from "../core/styles.ts";
-import { CHANNELS, type Channel } from "../core/types.ts";
 import { parseFormality, type FormalitySetting } from "../core/formality.ts";
 import { readFileSync } from "node:fs";
 import { planBatch } from "../run/plan.ts";
@@ -647,13 +645,8 @@ function withBatchUsage(summary: BatchSummary, batched: ViaBatchResult, session:
   const batchUsage = batched.usage;
   const cost = addCosts(estimateCost(sync, model, prices), estimateCost(batchUsage, model, prices, "batch"));
   const allSync = addCosts(estimateCost(sync, model, prices), estimateCost(batchUsage, model, prices));
-  summary.usage = {
-    calls: sync.calls + batchUsage.calls,
-    promptTokens: sync.promptTokens + batchUsage.promptTokens,
-    cachedTokens: sync.cachedTokens + batchUsage.cachedTokens,
-    completionTokens: sync.completionTokens + batchUsage.completionTokens,
-    cacheHits: sync.cacheHits,
-  };
+  // Cache hits are the synchronous run's own.
+  summary.usage = addUsage({ ...sync }, { ...batchUsage, cacheHits: 0 });
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : word.endsWith("ch") ? "es" : "s"}`;
   const { collected } = batched;
   const line = [
