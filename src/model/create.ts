@@ -3,8 +3,6 @@ import { AzureChatModel } from "./azure.ts";
 import { OpenAIChatModel } from "./openai.ts";
 import type { ChatModel, ProviderOptions } from "./provider.ts";
 
-export const PROVIDERS = ["openai", "azure"] as const;
-
 export function createModelClient(options: ProviderOptions = {}): ChatModel {
   return options.kind === "azure" ? new AzureChatModel(options) : new OpenAIChatModel(options);
 }

@@ -227,11 +227,6 @@ export class OpenAIChatModel implements ChatModel, BatchCapable {
   }
 }
 
-/** The default provider: OpenAI or any OpenAI-compatible server. */
-export function createOpenAIChatModel(options: ProviderOptions & { mode?: OutputMode } = {}): OpenAIChatModel {
-  return new OpenAIChatModel(options);
-}
-
 /** The SDK's batch object, provider-neutral. */
 function remoteBatch(batch: OpenAI.Batches.Batch): RemoteBatch {
   const counts = batch.request_counts;
