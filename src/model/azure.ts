@@ -4,6 +4,7 @@
 import { ProviderError } from "../core/errors.ts";
 import { registerSecret } from "../core/secrets.ts";
 import { retryAfterMs } from "./headers.ts";
+import { faultForStatus } from "./faults.ts";
 import { wireSchemaOf } from "./json-schema.ts";
 import { DEFAULT_TIMEOUT_MS, type ChatAnswer, type ChatModel, type ChatRequest, type ProviderOptions } from "./provider.ts";
 
@@ -87,17 +88,13 @@ export class AzureChatModel implements ChatModel {
   }
 
   private statusError(response: Response, data: Completion, deployment: string): ProviderError {
-    const status = response.status;
-    const says = (data.error?.message ?? `status ${status}`).split("\n")[0]!.slice(0, 120);
-    if (status === 401) return new ProviderError(`the server at ${this.server} rejected the API key (401: ${says}): check OPENAI_API_KEY`, "config", { status });
-    if (status === 403) return new ProviderError(`the server at ${this.server} denied access (403: ${says}): check OPENAI_API_KEY`, "config", { status });
-    if (status === 404) {
-      return new ProviderError(`deployment "${deployment}" not found at ${this.server} (404): check --model / NEWSDESK_MODEL (the deployment name)`, "config", { status });
-    }
-    if (status === 429) {
-      if (data.error?.code === "insufficient_quota") return new ProviderError(`insufficient quota: ${says}`, "quota", { status });
-      return new ProviderError(`rate limited (429): ${says}`, "rate", { status, retryAfterMs: retryAfterMs(response.headers) });
-    }
-    return new ProviderError(says, status >= 500 || status === 408 || status === 409 ? "transient" : "permanent", { status });
+    return faultForStatus(response.status, {
+      server: this.server,
+      says: (data.error?.message ?? `status ${response.status}`).split("\n")[0]!.slice(0, 120),
+      notFound: `deployment "${deployment}" not found at ${this.server} (404): check --model / NEWSDESK_MODEL (the deployment name)`,
+      quota: data.error?.code === "insufficient_quota",
+      retryAfterMs: retryAfterMs(response.headers),
+    });
   }
+
 }

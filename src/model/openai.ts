@@ -6,10 +6,11 @@ import { createRequire } from "node:module";
 import type OpenAI from "openai";
 import type { z } from "zod";
 import type { Message } from "../core/prompts.ts";
-import { ProviderError, QuotaExceededError } from "../core/errors.ts";
+import { ProviderError } from "../core/errors.ts";
 import { registerSecret } from "../core/secrets.ts";
 import { wireSchemaOf } from "./json-schema.ts";
 import { parseDuration, retryAfterMs } from "./headers.ts";
+import { faultForStatus } from "./faults.ts";
 import {
   DEFAULT_TIMEOUT_MS,
   type BatchCapable,
@@ -326,7 +327,7 @@ function firstLine(text: string): string {
 
 /** Classifies whatever the openai client threw; the only place that knows its error classes. */
 export function providerError(error: unknown, client: { server: string; timeoutMs: number; answered: boolean }, model: string): ProviderError {
-  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AuthenticationError, NotFoundError, PermissionDeniedError, RateLimitError } = sdk();
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, RateLimitError } = sdk();
   if (error instanceof ProviderError) return error;
   const where = client.server;
   const urlHint = client.server.startsWith("https://api.openai.com") ? "" : " (OPENAI_BASE_URL)";
@@ -348,29 +349,16 @@ export function providerError(error: unknown, client: { server: string; timeoutM
     const fatal = badPort || (!client.answered && (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EHOSTUNREACH"));
     return new ProviderError(`cannot reach the model server at ${where}${urlHint}: ${problem}`, fatal ? "config" : "transient", { cause: error });
   }
-  if (error instanceof RateLimitError) {
-    if (error.code === "insufficient_quota" || /insufficient_quota/.test(error.message)) {
-      return new QuotaExceededError(`insufficient quota: the provider says the account has no credit left (${firstLine(error.message)})`);
-    }
-    return new ProviderError(`rate limited (429): ${firstLine(error.message)}`, "rate", { status: 429, retryAfterMs: retryAfterMs(error.headers), cause: error });
-  }
-  if (error instanceof AuthenticationError) {
-    return new ProviderError(`the server at ${where} rejected the API key (401: ${serverSays(error)}): check OPENAI_API_KEY`, "config", { status: 401, cause: error });
-  }
-  if (error instanceof PermissionDeniedError) {
-    return new ProviderError(`the server at ${where} denied access (403: ${serverSays(error)}): check OPENAI_API_KEY and the model's access`, "config", { status: 403, cause: error });
-  }
-  if (error instanceof NotFoundError) {
-    return new ProviderError(
-      `model "${model}" or the chat endpoint not found at ${where} (404): check --model / NEWSDESK_MODEL and OPENAI_BASE_URL (it usually ends in /v1)`,
-      "config",
-      { status: 404, cause: error },
-    );
-  }
-  if (error instanceof APIError) {
-    const status = error.status ?? 0;
-    const kind = status >= 500 || status === 408 || status === 409 ? "transient" : "permanent";
-    return new ProviderError(firstLine(error.message) || `status ${status}`, kind, { status, cause: error });
+  if (error instanceof APIError && error.status) {
+    return faultForStatus(error.status, {
+      server: where,
+      says: serverSays(error),
+      message: firstLine(error.message) || `status ${error.status}`,
+      notFound: `model "${model}" or the chat endpoint not found at ${where} (404): check --model / NEWSDESK_MODEL and OPENAI_BASE_URL (it usually ends in /v1)`,
+      quota: error instanceof RateLimitError && (error.code === "insufficient_quota" || /insufficient_quota/.test(error.message)),
+      retryAfterMs: retryAfterMs(error.headers),
+      cause: error,
+    });
   }
   if (error instanceof SyntaxError) {
     return new ProviderError(`the server at ${where} sent a body that is not JSON (${firstLine(error.message)})`, "transient", { cause: error });
