@@ -135,9 +135,9 @@ export function exitCodeOf(error: unknown): number {
   return error instanceof NewsdeskError ? error.exitCode : 1;
 }
 
-/** One line describing an error for the user (its task in front), secrets removed. */
-export function describeError(error: unknown): string {
+/** One line describing an error for the user (its task in front, unless `withTask` is false), secrets removed. */
+export function describeError(error: unknown, withTask = true): string {
   const message = error instanceof Error ? error.message : String(error);
-  const task = error instanceof NewsdeskError && error.task ? `${error.task}: ` : "";
+  const task = withTask && error instanceof NewsdeskError && error.task ? `${error.task}: ` : "";
   return redactSecrets(task + message.split("\n")[0]!.trim());
 }

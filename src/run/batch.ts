@@ -72,11 +72,11 @@ export function sourceLabel(source: { path: string; line?: number }): string {
   return source.line ? `${source.path}:${source.line}` : source.path;
 }
 
-/** The reason most failures share, numbers ignored when grouping. */
-function commonReason(reasons: string[]): string {
+/** The reason most failures share: grouped by the error's own message (not its task), numbers ignored. */
+function commonReason(failures: { reason: string; problem: string }[]): string {
   const counts = new Map<string, { n: number; example: string }>();
-  for (const reason of reasons) {
-    const key = reason.replace(/^(translate|digest)( [a-z-]+)?: /i, "").replace(/\d+/g, "#");
+  for (const { reason, problem } of failures) {
+    const key = problem.replace(/\d+/g, "#");
     const entry = counts.get(key) ?? { n: 0, example: reason };
     entry.n++;
     counts.set(key, entry);
@@ -92,7 +92,7 @@ export async function runBatch(items: AsyncIterable<ReadItem>, pipeline: Pipelin
   const breaker = hooks.breaker === false ? null : (hooks.breaker ?? DEFAULT_BREAKER);
   const running = new Set<Promise<void>>();
   // Outcomes of finished articles, in finishing order: the breaker's evidence.
-  const recent: { failed: boolean; reason?: string }[] = [];
+  const recent: { failed: boolean; reason?: string; problem?: string }[] = [];
   let finished = 0;
   let failedSoFar = 0;
 
@@ -107,18 +107,18 @@ export async function runBatch(items: AsyncIterable<ReadItem>, pipeline: Pipelin
     hooks.onStop?.(stopped);
   };
 
-  const settle = (failed: boolean, reason?: string) => {
+  const settle = (failed: boolean, reason?: string, problem?: string) => {
     finished++;
     if (failed) failedSoFar++;
     if (!breaker) return;
-    recent.push({ failed, reason });
+    recent.push({ failed, reason, problem });
     if (recent.length > breaker.window) recent.shift();
     const failures = recent.filter((r) => r.failed);
     const allFirstFailed = finished >= breaker.first && failedSoFar === finished;
     const windowFailing = recent.length >= breaker.window && failures.length >= breaker.ratio * breaker.window;
     if (allFirstFailed || windowFailing) {
       const what = allFirstFailed ? `the first ${finished} articles all failed` : `${failures.length} of the last ${recent.length} articles failed`;
-      stop({ kind: "failing", reason: `${what}; most common reason: ${commonReason(failures.map((r) => r.reason!))}` });
+      stop({ kind: "failing", reason: `${what}; most common reason: ${commonReason(failures.map((r) => ({ reason: r.reason!, problem: r.problem! })))}` });
     }
   };
 
@@ -170,13 +170,13 @@ export async function runBatch(items: AsyncIterable<ReadItem>, pipeline: Pipelin
           }
           if (error instanceof ProviderError && (error.kind === "quota" || error.kind === "config")) {
             // Permanent for the whole batch: said once, not once per article.
-            stop({ kind: error.kind, reason: describeError(error).replace(/^(translate|digest)( [a-z-]+)?: /i, "") });
+            stop({ kind: error.kind, reason: describeError(error, false) });
             summary.cancelled++;
             return;
           }
           const reason = describeError(error);
           fail({ source: sourceLabel(article.source), id: article.id, reason, kind: "article" });
-          settle(true, reason);
+          settle(true, reason, describeError(error, false));
         },
       )
       .finally(() => running.delete(job));
