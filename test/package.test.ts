@@ -18,6 +18,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { startOpenAIServer, type TestServer } from "./support/openai-server.ts";
 import { registerSeedTranslation, ROOT, SEED_PATH, tempDir } from "./support/setup.ts";
+import { collected } from "./support/cli.ts";
 
 const exec = promisify(execFile);
 const SLOW = 240_000;
@@ -33,17 +34,9 @@ function npm(args: string[], cwd: string) {
   return exec("npm", args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
 }
 
-function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Only PATH and HOME from here: nothing that could lead node to tsx or to the clone.
-    const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? "", HOME: work, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
+  // Only PATH and HOME from here: nothing that could lead node to tsx or to the clone.
+  return collected(spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? "", HOME: work, ...env }, stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import path from "node:path";
 import { startOpenAIServer } from "./support/openai-server.ts";
 import { describeRequest, fakeModel } from "./support/fake-model.ts";
 import { articlesJsonl, writeArticleFiles } from "./support/articles.ts";
-import { runCli } from "./support/cli.ts";
+import { collected, runCli } from "./support/cli.ts";
 import { cliEnv, ROOT, SECRET_KEY, tempDir, testPipeline } from "./support/setup.ts";
 import { createScheduler } from "../src/model/scheduler.ts";
 import { runBatch } from "../src/run/batch.ts";
@@ -23,19 +23,8 @@ const server = useOpenAIServer();
 const env = (extra: Record<string, string> = {}) => cliEnv(server, extra);
 
 /** Runs a shell pipeline whose first command is newsdesk. */
-function runShell(command: string, extraEnv: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-o", "pipefail", "-c", command], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...extraEnv },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function runShell(command: string, extraEnv: Record<string, string>) {
+  return collected(spawn("bash", ["-o", "pipefail", "-c", command], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...extraEnv } }));
 }
 
 const NEWSDESK = `node ${path.join(ROOT, "bin/newsdesk.js")}`;

@@ -1,7 +1,7 @@
 // Runs `newsdesk` for a test. By default in-process through runCli (the same code the executable
 // runs, with the test's environment and streams), which is fast; spawnCli runs the real executable
 // (bin/newsdesk.js) in its own process, for what only a process shows (the bin, signals, a cwd).
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { Readable, Writable } from "node:stream";
 import { runCli as runInProcess } from "../../src/cli/main.ts";
@@ -40,20 +40,25 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
-/** Runs the executable (bin/newsdesk.js) as a user would, in its own process. */
-export function spawnCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+/** What a spawned process wrote and how it ended. */
+export function collected(child: ChildProcess): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "bin/newsdesk.js"), ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout?.on("data", (d) => (stdout += d));
+    child.stderr?.on("data", (d) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
   });
+}
+
+/** Runs the executable (bin/newsdesk.js) as a user would, in its own process. */
+export function spawnCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/newsdesk.js"), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  child.stdin.end(options.input ?? "");
+  return collected(child);
 }
