@@ -1,5 +1,6 @@
 // Batches end to end: faulty servers, permanent failures, broken input lines, single-flight,
 // dry-run, usage/cost line and the JSON report.
+import { tasksAsked } from "./support/fake-model.ts";
 import { describe, expect, it } from "vitest";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -122,8 +123,12 @@ describe("usage, cost and dry-run", () => {
     expect(plan.code).toBe(0);
     expect(server.requests).toHaveLength(0);
     expect(plan.stdout).toMatch(/dry run: 5 articles, 10 tasks/);
-    expect(plan.stdout).toMatch(/calls: 6 \(3 translate, 3 digest\), cache hits: 4/);
+    // Short articles: one joint call each for translation and digest (what the run then sends).
+    expect(plan.stdout).toMatch(/calls: 3 \(3 translate\+digest\), cache hits: 4/);
     expect(plan.stdout).toMatch(/prompt tokens: [\d,]+/);
     expect(plan.stdout).toMatch(/estimated cost \$\d+\.\d+ \(gpt-4o-mini\)/);
+    expect((await runCli(["run", dir, "--jsonl", "--cache", cache], { env: env() })).code).toBe(0);
+    expect(tasksAsked(server.requests)).toHaveLength(6);
+    expect(server.requests).toHaveLength(3);
   });
 });

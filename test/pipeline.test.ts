@@ -4,8 +4,8 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { startOpenAIServer } from "./support/openai-server.ts";
-import { describeRequest, digestReply, fakeModel, translationReply } from "./support/fake-model.ts";
-import { ROOT, SECRET_KEY, promptsCopy, registerSeedTranslation, seedArticle, tempDir, testPipeline } from "./support/setup.ts";
+import { describeRequest, digestReply, fakeModel, tasksAsked, translationReply } from "./support/fake-model.ts";
+import { ROOT, SECRET_KEY, longArticle, promptsCopy, registerSeedTranslation, seedArticle, tempDir, testPipeline } from "./support/setup.ts";
 import { processArticle } from "../src/run/pipeline.ts";
 import { defaultGlossaryPath, loadGlossary } from "../src/core/glossary.ts";
 import { InvalidAnswerError, RefusalError, TruncatedError, usageOf } from "../src/core/errors.ts";
@@ -14,19 +14,16 @@ registerSeedTranslation();
 const server = useOpenAIServer();
 
 describe("run on the seed article (English source, languages de,en)", () => {
-  it("makes exactly two calls, a translation and a digest, that start with the same bytes", async () => {
+  it("makes one call for an article too short for a prompt cache: translation and digest together, the article once", async () => {
     const article = seedArticle();
     const result = await processArticle(article, testPipeline(server.url));
 
-    expect(server.requests).toHaveLength(2);
-    const tasks = server.requests.map((r) => describeRequest(r).task).sort();
-    expect(tasks).toEqual(["digest", "translate"]);
-
-    // The shared prefix: every message but the task's last one is identical, and holds the article.
-    const [a, b] = server.requests.map((r) => r.messages);
-    expect(a!.slice(0, -1)).toEqual(b!.slice(0, -1));
-    expect(a!.slice(0, -1).map((m) => m.content).join("\n")).toContain(article.paragraphs[11]);
-    expect(a!.at(-1)!.content).not.toEqual(b!.at(-1)!.content);
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]!.task).toBe("translate de + digest de,en");
+    const text = server.requests[0]!.messages.map((m) => m.content).join("\n");
+    expect(text.split(article.paragraphs[11]!).length - 1).toBe(1);
+    const schema = server.requests[0]!.response_format!.json_schema!.schema as { required: string[] };
+    expect(schema.required.sort()).toEqual(["digest", "translation"]);
 
     // Both languages filled; English is the cleaned original, German the translation.
     expect(result.languages.en!.paragraphs).toEqual(article.paragraphs);
@@ -39,13 +36,52 @@ describe("run on the seed article (English source, languages de,en)", () => {
       expect(version.snippet!.headline).toBeTruthy();
       expect(version.snippet!.teaser).toBeTruthy();
     }
-    expect(result.usage.calls).toBe(2);
+    expect(result.usage.calls).toBe(1);
     expect(result.usage.cacheHits).toBe(0);
     expect(result.source).toMatchObject({ lang: "en", credit: "Keystone/SDA", title: article.title });
   });
 
+  it("makes two calls for a longer article, a translation and a digest, that start with the same bytes", async () => {
+    const article = longArticle();
+    const result = await processArticle(article, testPipeline(server.url));
+
+    expect(server.requests).toHaveLength(2);
+    expect(tasksAsked(server.requests)).toEqual(["digest de,en", "translate de"]);
+    // The shared prefix: every message but the task's last one is identical, and holds the article.
+    const [a, b] = server.requests.map((r) => r.messages);
+    expect(a!.slice(0, -1)).toEqual(b!.slice(0, -1));
+    expect(a!.slice(0, -1).map((m) => m.content).join("\n")).toContain(article.paragraphs[23]);
+    expect(a!.at(-1)!.content).not.toEqual(b!.at(-1)!.content);
+    expect(result.languages.de!.paragraphs).toHaveLength(24);
+    expect(result.languages.de!.keyPoints!.length).toBeGreaterThanOrEqual(3);
+    expect(result.usage.calls).toBe(2);
+  });
+
+  it("asks for each part on its own when a joint answer gets one part wrong: the good part is kept, at most repairs + 1 calls per task", async () => {
+    let translations = 0;
+    server.setHandler((body) => {
+      if (describeRequest(body).task === "translate" && translations++ === 0) return translationReply({ title: "Nur ein Absatz", paragraphs: ["Nur einer."] });
+      return fakeModel(body);
+    });
+    const result = await processArticle(seedArticle(), testPipeline(server.url));
+    expect(tasksAsked(server.requests)).toEqual(["translate de", "digest de,en", "translate de"]);
+    // The repair is the translation's alone: its own part of the joint answer, then the problem.
+    const repair = server.requests[1]!;
+    expect(repair.task).toBe("translate de");
+    expect(JSON.parse(repair.messages.at(-2)!.content)).toEqual({ translation: { title: "Nur ein Absatz", paragraphs: ["Nur einer."] } });
+    expect(repair.messages.at(-1)!.content).toMatch(/paragraph/);
+    expect(result.languages.de!.paragraphs).toHaveLength(12);
+    expect(result.usage.calls).toBe(2);
+
+    server.requests.length = 0;
+    server.setHandler((body) => (describeRequest(body).task === "translate" ? translationReply({ title: "Nur ein Absatz", paragraphs: ["Nur einer."] }) : fakeModel(body)));
+    const error = await processArticle({ ...seedArticle(), id: "other" }, testPipeline(server.url, { repairs: 2 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidAnswerError);
+    expect(server.requests).toHaveLength(3);
+  });
+
   it("asks both calls for one strict json_schema response format, derived from the zod schemas", async () => {
-    await processArticle(seedArticle(), testPipeline(server.url));
+    await processArticle(longArticle(), testPipeline(server.url));
     for (const request of server.requests) {
       expect(request.response_format?.type).toBe("json_schema");
       expect(request.response_format?.json_schema?.strict).toBe(true);
@@ -69,12 +105,12 @@ describe("run on the seed article (English source, languages de,en)", () => {
     // A provider with latency caches a prefix only after the request that wrote it was answered.
     const slow = await startOpenAIServer({ latencyMs: 150 });
     try {
-      const result = await processArticle(seedArticle(), testPipeline(slow.url));
+      const result = await processArticle(longArticle(), testPipeline(slow.url));
       expect(slow.requests.map((r) => r.task)).toEqual(["digest de,en", "translate de"]);
       expect(result.usage.cachedTokens).toBeGreaterThanOrEqual(1024);
       // Both at once (the old way): the second call arrives before the first is answered, nothing is cached.
       slow.requests.length = 0;
-      const other = { ...seedArticle(), id: "another-article", title: "Another article of the same length" };
+      const other = { ...longArticle(), id: "another-article", title: "Another article of the same length" };
       const both = await processArticle(other, testPipeline(slow.url, { prefixFirst: false }));
       expect(both.usage.cachedTokens).toBe(0);
     } finally {
@@ -185,7 +221,7 @@ describe("deterministic clean-up", () => {
     );
     const result = await processArticle(seedArticle(), testPipeline(server.url));
     expect(result.languages.de!.paragraphs).toEqual(good.paragraphs);
-    expect(result.usage.calls).toBe(2);
+    expect(result.usage.calls).toBe(1);
   });
 });
 
@@ -193,9 +229,10 @@ describe("cache", () => {
   it("makes zero calls when the same article runs again", async () => {
     const cacheFile = path.join(tempDir(), "cache.sqlite");
     await processArticle(seedArticle(), testPipeline(server.url, { cacheFile }));
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(1);
     const again = await processArticle(seedArticle(), testPipeline(server.url, { cacheFile }));
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(1);
+    // Each part of the joint answer was cached under its own task's key.
     expect(again.usage).toMatchObject({ calls: 0, cacheHits: 2 });
     expect(again.languages.de!.title).toBe("Putin signalisiert in Peking Verhandlungsbereitschaft zur Ukraine");
   });
@@ -217,7 +254,7 @@ describe("cache", () => {
     server.requests.length = 0;
     const glossary = [...loadGlossary(defaultGlossaryPath()), { source: "trade fair", target: "de", term: "Handelsmesse" }];
     await processArticle(seedArticle(), testPipeline(server.url, { cacheFile, glossary }));
-    expect(server.requests.map((r) => describeRequest(r).task).sort()).toEqual(["digest", "translate"]);
+    expect(tasksAsked(server.requests).sort()).toEqual(["digest de,en", "translate de"]);
     expect(server.requests[0]!.messages.at(-1)!.content).toContain("; trade fair -> Handelsmesse");
   });
 
@@ -249,6 +286,6 @@ describe("prompts are the desk's to edit", () => {
     const result = await processArticle(seedArticle(), testPipeline(server.url, { promptsDir: dir }));
     expect(result.languages.de!.paragraphs).toHaveLength(12);
     expect(result.languages.en!.keyPoints!.length).toBeGreaterThanOrEqual(3);
-    expect(server.requests.map((r) => r.task).sort()).toEqual(["digest de,en", "translate de"]);
+    expect(tasksAsked(server.requests).sort()).toEqual(["digest de,en", "translate de"]);
   });
 });

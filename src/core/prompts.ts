@@ -78,7 +78,8 @@ export function renderPrompt(prompt: Prompt, vars: Record<string, string>): Mess
   for (const name of prompt.variables) {
     if (vars[name] === undefined) throw new TemplateError(`${prompt.file}: missing variable {{${name}}}`);
   }
-  return prompt.messages.map((m) => ({ role: m.role, content: renderTemplate(m.content, vars, prompt.file) }));
+  // Variables left empty (no style rules, no terms) leave no blank lines at the end: each is a billed token.
+  return prompt.messages.map((m) => ({ role: m.role, content: renderTemplate(m.content, vars, prompt.file).replace(/\s+$/, "") }));
 }
 
 export interface PromptSet { house: Prompt; translate: Prompt; digest: Prompt }

@@ -27,6 +27,12 @@ export interface StructuredRequest<S extends z.ZodType> {
   /** Runs each call (default: at once); transport retries happen there. */
   limiter?: Limiter;
   signal?: AbortSignal;
+  /**
+   * An answer already given to this request (e.g. its part of a joint call, see tasks/article-calls.ts)
+   * and its problems: the loop starts with its repair, and that answer counts as the first attempt.
+   * `soft`: the problems were only soft findings, and this is the value to keep if the repair is worse.
+   */
+  answered?: { text: string; problems: string[]; soft?: { value: z.infer<S> } };
 }
 
 export interface StructuredResult<T> {
@@ -54,8 +60,17 @@ async function repairLoop<S extends z.ZodType>(chat: ChatModel, request: Structu
   let lastProblems: string[] = [];
   let softRetried = false;
   let fallback: { value: z.infer<S>; soft: string[] } | null = null;
+  const answered = request.answered;
+  if (answered) {
+    conversation.push({ role: "assistant", content: answered.text }, { role: "user", content: repairMessage(answered.problems) });
+    lastProblems = answered.problems;
+    if (answered.soft) {
+      softRetried = true;
+      fallback = { value: answered.soft.value, soft: answered.problems };
+    }
+  }
 
-  for (let attempt = 0; attempt <= repairs; attempt++) {
+  for (let attempt = answered ? 1 : 0; attempt <= repairs; attempt++) {
     const messages = [...conversation];
     const answer = await send(
       () =>

@@ -16,6 +16,7 @@ import { usageOf, withUsage } from "../core/errors.ts";
 import type { ChatModel, Limiter } from "../model/provider.ts";
 import { taskFor, type PlannedCall, type TaskContext, type TaskOutcome, type TaskRun } from "../tasks/index.ts";
 import { runTask } from "../tasks/run-task.ts";
+import { ArticleCalls, joinable } from "../tasks/article-calls.ts";
 import type { TaskRequest } from "../tasks/request.ts";
 
 export type { Limiter } from "../model/provider.ts";
@@ -54,8 +55,13 @@ export interface PipelineOptions {
   concurrency?: number;
   limiter?: Limiter;
   signal?: AbortSignal;
-  /** Start an article's other calls once its first is answered, so they hit the provider's prompt cache (default true). */
+  /**
+   * Send an article's calls as one when it is too short for a provider's prompt cache, else its
+   * other calls once the first is answered, so they hit the cached prefix (default true; false: each call at once).
+   */
   prefixFirst?: boolean;
+  /** One joint call for an article's tasks where the article is too short for a prompt cache (default true; false: a call per task, as for the Batch API). */
+  joint?: boolean;
 }
 
 function provenanceOf(model: string, prompts: PromptSet, glossary: GlossaryEntry[]): Provenance {
@@ -150,19 +156,20 @@ export class Pipeline {
       const task = taskFor(kind);
       return task.jobs(article, targets).map((job) => ({ kind, task, job }));
     });
-    const start = ({ kind, task, job }: (typeof work)[number]) =>
-      task.run(this.run, article, job).then((outcome) => {
-        addUsage(usage, outcome.usage);
-        warnings.push(...outcome.warnings.map((w) => `${kind} ${w}`));
-        task.apply(languages, job, outcome.value);
-      });
-    // A provider caches a prompt prefix once a request with it has been processed: the article's
-    // other calls start when its first is answered, and share its prefix. The lead is the digest
-    // (a short answer); other articles of the batch fill the call slots meanwhile.
-    const paid = work.filter((w) => !w.job.free);
-    const lead = this.options.prefixFirst === false ? undefined : (paid.find((w) => w.kind === "digest") ?? paid[0]);
-    const first = lead ? start(lead) : Promise.resolve();
-    const jobs = [first, ...work.filter((w) => w !== lead).map((w) => (w.job.free ? start(w) : first.then(() => start(w), () => start(w))))];
+    // The article's calls: sent together when it is too short for a provider's prompt cache, else
+    // the lead first and the others once it is answered, so they hit its cached prefix (article-calls.ts).
+    const calls = this.options.prefixFirst === false ? undefined : new ArticleCalls(this.run, work.length, this.options.joint !== false);
+    const jobs = work.map(({ kind, task, job }) => {
+      const gate = calls?.gate();
+      return task
+        .run(gate ? { ...this.run, calls: gate } : this.run, article, job)
+        .then((outcome) => {
+          addUsage(usage, outcome.usage);
+          warnings.push(...outcome.warnings.map((w) => `${kind} ${w}`));
+          task.apply(languages, job, outcome.value);
+        })
+        .finally(() => gate?.done());
+    });
     // Wait for every task, so each finished one reaches the cache, then report the first failure.
     const settled = await Promise.allSettled(jobs);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
@@ -183,10 +190,16 @@ export class Pipeline {
   /** The calls `process` would make for this article, task by task: what --dry-run counts. */
   plan(article: Article): PlannedCall[] {
     const targets = this.targets();
-    return this.tasks.flatMap((kind) => {
+    const perJob = this.tasks.flatMap((kind) => {
       const task = taskFor(kind);
-      return task.jobs(article, targets).flatMap((job) => task.plan(this.run, article, job));
+      return task.jobs(article, targets).map((job) => task.plan(this.run, article, job));
     });
+    // Each job's first call joins the article's wave (article-calls.ts): the joinable ones are one call.
+    const together = this.options.prefixFirst === false || this.options.joint === false ? [] : joinable(perJob.flatMap((calls) => (calls[0] ? [calls[0].request] : [])));
+    if (!together.length) return perJob.flat();
+    const members = perJob.flatMap((calls) => (calls[0] && together.includes(calls[0].request) ? [calls[0]] : []));
+    const rest = perJob.flat().filter((call) => !members.includes(call));
+    return [{ request: members[0]!.request, completionTokens: 0, members }, ...rest];
   }
 }
 

@@ -8,6 +8,7 @@ import { countTokens } from "../core/tokens.ts";
 import { wireSchemaOf } from "../model/json-schema.ts";
 import type { PlannedCall } from "../tasks/index.ts";
 import type { TaskRequest } from "../tasks/request.ts";
+import { jointRequest } from "../tasks/article-calls.ts";
 import { sourceLabel, type Failure } from "./batch.ts";
 import type { Pipeline } from "./pipeline.ts";
 
@@ -70,16 +71,9 @@ export async function planBatch(items: AsyncIterable<ReadItem>, pipeline: Pipeli
     const article = item.article;
     plan.articles++;
     let previous: { messages: Message[]; schema: object } | null = null;
-    for (const call of pipeline.plan(article)) {
-      const { request } = call;
-      plan.tasks++;
-      if (planned.has(request.key) || isCached(call, cache)) {
-        plan.cacheHits++;
-        continue;
-      }
-      planned.add(request.key);
+    const count = (request: TaskRequest, byTask: string, completionTokens: number) => {
       plan.calls++;
-      plan.byTask[request.task] = (plan.byTask[request.task] ?? 0) + 1;
+      plan.byTask[byTask] = (plan.byTask[byTask] ?? 0) + 1;
       const tokens = requestTokens(request);
       plan.promptTokens += tokens.prompt;
       // As the provider counts it: the schema first, then the messages the calls share.
@@ -87,7 +81,26 @@ export async function planBatch(items: AsyncIterable<ReadItem>, pipeline: Pipeli
         plan.cachedTokens += providerCachedPrefix(previous.messages, request.messages, tokens.perMessage, tokens.schema);
       }
       previous = { messages: request.messages, schema: request.responseSchema };
-      plan.completionTokens += request.maxTokens ? Math.min(request.maxTokens, call.completionTokens) : call.completionTokens;
+      plan.completionTokens += request.maxTokens ? Math.min(request.maxTokens, completionTokens) : completionTokens;
+    };
+    for (const call of pipeline.plan(article)) {
+      const calls = call.members ?? [call];
+      const open: PlannedCall[] = [];
+      for (const member of calls) {
+        plan.tasks++;
+        if (planned.has(member.request.key) || isCached(member, cache)) plan.cacheHits++;
+        else {
+          planned.add(member.request.key);
+          open.push(member);
+        }
+      }
+      if (open.length === 1 || !call.members) for (const member of open) count(member.request, member.request.task, member.completionTokens);
+      else if (open.length > 1) {
+        // One joint call for the parts not cached (what the run sends).
+        const joint = jointRequest(open.map((m) => m.request));
+        const request = { ...open[0]!.request, messages: joint.messages, responseSchema: joint.responseSchema, schemaName: joint.schemaName, maxTokens: joint.maxTokens };
+        count(request, open.map((m) => m.request.task).join("+"), open.reduce((sum, m) => sum + m.completionTokens, 0));
+      }
     }
   }
   return plan;

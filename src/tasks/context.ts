@@ -5,6 +5,8 @@ import type { PromptSet } from "../core/prompts.ts";
 import type { Article, Channel, LanguageResult, TaskKind, Usage } from "../core/types.ts";
 import type { FormalitySetting } from "../core/formality.ts";
 import type { ChatModel, Limiter } from "../model/provider.ts";
+import type { z } from "zod";
+import type { StructuredRequest, StructuredResult } from "../model/structured.ts";
 import type { TaskRequest } from "./request.ts";
 
 /** What every request of a task is built from. */
@@ -36,6 +38,18 @@ export interface TaskRun extends TaskContext {
   inFlight: Map<string, Promise<TaskOutcome<unknown>>>;
   repairs: number;
   signal?: AbortSignal;
+  /** The article's calls (article-calls.ts): a call may wait for another's answer, or join it in one. None: each call at once. */
+  calls?: CallGate;
+}
+
+/** A call as it would be made alone; `answered`: from an answer already given (its repair first). */
+export type Ask = (answered?: StructuredRequest<z.ZodType<unknown>>["answered"]) => Promise<StructuredResult<unknown>>;
+
+/** What a job's model calls go through (TaskRun.calls): runTask hands it each call it makes. */
+export interface CallGate {
+  ask(request: TaskRequest, alone: Ask): Promise<StructuredResult<unknown>>;
+  /** The job is over: it will make no first call any more. */
+  done(): void;
 }
 
 export interface TaskOutcome<T> {
@@ -58,6 +72,8 @@ export interface PlannedCall {
   completionTokens: number;
   /** The call is also answered when all of these are cached (e.g. each language's part of a digest). */
   alsoCachedAs?: TaskRequest[];
+  /** A joint call (article-calls.ts): these calls, made as one when two or more of them are not cached. */
+  members?: PlannedCall[];
 }
 
 /**

@@ -131,6 +131,7 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
           formality: formalityFor(ctx.formality, targets[k]!),
         }).map((f: Finding) => ({ ...f, message: `${k}: ${f.message}` })),
       ),
+    joinable: translated,
   };
   return request;
 }

@@ -31,6 +31,8 @@ export interface TaskRequest<S extends z.ZodType = z.ZodType> {
   temperature?: number;
   maxTokens?: number;
   check: (value: z.infer<S>) => Finding[];
+  /** A whole-article call that may be answered together with the article's other calls (article-calls.ts). */
+  joinable?: boolean;
 }
 
 /** The value for `key`, made once. Building zod schemas, and hashing their JSON schema, is slow next to a cache lookup. */

@@ -5,7 +5,7 @@ import { addUsage, emptyUsage } from "../core/types.ts";
 import { NewsdeskError, usageOf, withUsage } from "../core/errors.ts";
 import { requestStructured } from "../model/structured.ts";
 import type { TaskRequest } from "./request.ts";
-import type { TaskOutcome, TaskRun } from "./context.ts";
+import type { Ask, TaskOutcome, TaskRun } from "./context.ts";
 
 /** Several calls' outcomes as one: usage added up, warnings in order. */
 export function combine<T>(outcomes: TaskOutcome<unknown>[], value: T): TaskOutcome<T> {
@@ -68,7 +68,7 @@ export function cachedOutcome<T>(run: TaskRun, request: TaskRequest<z.ZodType>):
  * recover the same way, e.g. split a truncated translation), but no usage: the calls are counted
  * once, with the article that made them.
  */
-function sharedFailure(error: unknown): unknown {
+export function sharedFailure(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const copy = Object.create(Object.getPrototypeOf(error)) as Error & { usage?: unknown };
   Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
@@ -97,7 +97,7 @@ export function runTask<T>(run: TaskRun, request: TaskRequest<z.ZodType>): Promi
     );
   }
   // The limiter runs each HTTP call (transport retries there); the repairs are the model layer's.
-  const promise = requestStructured(run.chat, {
+  const alone: Ask = (answered) => requestStructured(run.chat, {
     model: run.model,
     messages: request.messages,
     schema: request.schema,
@@ -110,7 +110,9 @@ export function runTask<T>(run: TaskRun, request: TaskRequest<z.ZodType>): Promi
     label: request.label,
     limiter: run.limiter,
     signal: run.signal,
-  })
+    answered,
+  });
+  const promise = (run.calls ? run.calls.ask(request, alone) : alone())
     .then((result) => {
       run.cache?.set(request.key, cacheMeta(request, run.model), { value: result.value, warnings: result.warnings });
       return { value: result.value as T, warnings: result.warnings, usage: result.usage };

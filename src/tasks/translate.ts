@@ -61,7 +61,8 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
   ];
   const settings = prompts.translate.settings;
   // A part of a longer article shares no prefix with the digest (which has the whole article).
-  const format = once(() => responseFormat(ctx, article, { schema: translationTaskSchema, name: TRANSLATION_TASK }, !chunk && tasksOf(ctx).includes("digest")));
+  const shares = !chunk && tasksOf(ctx).includes("digest");
+  const format = once(() => responseFormat(ctx, article, { schema: translationTaskSchema, name: TRANSLATION_TASK }, shares));
   const request: TaskRequest<typeof TranslationAnswer> = {
     task: "translate",
     label: `translate ${target}`,
@@ -79,6 +80,7 @@ export function translateRequest(ctx: TaskContext, article: Article, target: str
     temperature: settings.temperature,
     maxTokens: settings.max_tokens,
     check: (value) => checkTranslation({ source: { title: article.title, paragraphs, lang: article.lang }, output: value, target, glossary, formality }),
+    joinable: shares,
   };
   return request;
 }

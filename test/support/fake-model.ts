@@ -3,7 +3,7 @@
 // test registered one; otherwise it writes plain filler text in the target language that keeps
 // the source's names (through the prompt's glossary) and numbers, so the checks pass.
 import { readFileSync } from "node:fs";
-import type { ChatRequestBody, Reply } from "./openai-server.ts";
+import type { ChatRequestBody, Handler, Reply } from "./openai-server.ts";
 
 /** The desk's name forms (the checks' data): a good model writes "Russland" in German. */
 const NAME_FORMS = (JSON.parse(readFileSync(new URL("../../src/checks/names.json", import.meta.url), "utf8")) as {
@@ -48,7 +48,7 @@ export function describeRequest(body: ChatRequestBody): RequestInfo {
   const text = body.messages.map((m) => m.content).join("\n");
   // newsdesk says what a call is for in a header (X-Newsdesk-Task: "translate de-CH", "digest de,en"):
   // the prompt files' wording is the desk's to edit. Only requests without it (a plain script's) are read by their prose.
-  const [kind, langs, extra] = body.task ? body.task.split(" ") : [/Task: translate/.test(text) ? "translate" : /Task: condense/.test(text) ? "digest" : "unknown", undefined];
+  const [kind, langs, extra] = body.task ? body.task.split(" ") : [/Task: translate/.test(text) ? "translate" : /Task: (?:condense|digest)/.test(text) ? "digest" : "unknown", undefined];
   const task = (kind === "translate" || kind === "digest" || kind === "headlines" ? kind : "unknown") as RequestInfo["task"];
   const block = /<article[^>]*>\n([\s\S]*?)\n<\/article>/.exec(text)?.[1] ?? "";
   const title = /^Title: (.*)$/m.exec(block)?.[1] ?? "";
@@ -69,7 +69,7 @@ export function describeRequest(body: ChatRequestBody): RequestInfo {
   let languages: string[] = [];
   if (task === "translate" && langs) target = langs;
   else if (task === "translate") {
-    const into = /Task: translate the article (?:above )?into ([A-Za-z]+)(?: \(([A-Za-z-]+)\))?/.exec(text);
+    const into = /Task: translate .*? into ([A-Za-z]+)(?: \(([A-Za-z-]+)\))?/.exec(text);
     target = into ? (into[2] ?? languageCode(into[1]!)) : null;
   }
   if (task === "digest" || task === "headlines") languages = langs ? langs.split(",") : languagesInProse(text);
@@ -81,8 +81,8 @@ export function describeRequest(body: ChatRequestBody): RequestInfo {
 function languagesInProse(text: string): string[] {
   const listed = /For each language code \(([^)]*)\)/.exec(text)?.[1];
   if (listed) return listed.split(", ").filter(Boolean);
-  // "condense the article for de (German), en (English), each in its language"
-  const list = /Task: condense the article (?:above )?for (.*?), each in its language/.exec(text)?.[1] ?? "";
+  // "digest the article for de (German), en (English), each in its language"
+  const list = /Task: (?:condense|digest) the article (?:above )?for (.*?), each in its language/.exec(text)?.[1] ?? "";
   return [...list.matchAll(/([a-z]{2,3}(?:-[A-Za-z]{2,4})?) \(/g)].map((m) => m[1]!);
 }
 
@@ -101,6 +101,49 @@ export function digestReply(digest: Record<string, unknown>): { json: { translat
 /** The headlines task has its own answer shape: {"headlines": {"de": [{"text": "..."}, x3]}}. */
 export function headlinesReply(headlines: Record<string, { text: string }[]>): { json: { headlines: Record<string, { text: string }[]> } } {
   return { json: { headlines } };
+}
+
+/** The tasks a request asks for: ["digest de,en", "translate de"] for a joint call ("digest de,en + translate de"). */
+export function partsOf(body: ChatRequestBody): string[] {
+  return body.task ? body.task.split(" + ") : [];
+}
+
+/** Every task the requests asked for, in order, a joint call's parts each on their own. */
+export function tasksAsked(requests: ChatRequestBody[]): string[] {
+  return requests.flatMap(partsOf);
+}
+
+/**
+ * A joint call (X-Newsdesk-Task "digest de,en + translate de": one call for a short article's tasks)
+ * answered the way a model would: every part by the handler, as if asked alone, and the parts'
+ * JSON objects merged into one answer. A part that is not JSON (an error, garbage) is the whole reply.
+ */
+export function eachPart(handler: Handler): Handler {
+  return async (body, index) => {
+    const parts = body.task?.split(" + ") ?? [];
+    if (parts.length < 2) return handler(body, index);
+    let delay = 0;
+    const merged: Record<string, unknown> = {};
+    for (const task of parts) {
+      let reply = await handler({ ...body, task }, index);
+      while ("delayMs" in reply) {
+        delay = Math.max(delay, reply.delayMs);
+        reply = reply.then;
+      }
+      const json = "json" in reply ? reply.json : "content" in reply && !reply.finishReason ? parseOrNull(reply.content) : null;
+      if (!json || typeof json !== "object" || Array.isArray(json)) return delay ? { delayMs: delay, then: reply } : reply;
+      for (const [key, value] of Object.entries(json)) if (value !== null || !(key in merged)) merged[key] = value;
+    }
+    return delay ? { delayMs: delay, then: { json: merged } } : { json: merged };
+  };
+}
+
+function parseOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** The default handler: a well-behaved model. */

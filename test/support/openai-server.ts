@@ -2,7 +2,7 @@
 // per test. The real `openai` client talks to it through its base URL.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { fakeModel } from "./fake-model.ts";
+import { eachPart, fakeModel } from "./fake-model.ts";
 
 export interface ChatRequestBody {
   /** The X-Newsdesk-Task header newsdesk sends ("translate de-CH", "digest de,en"): set by the server, not by the client. */
@@ -224,7 +224,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
       if (behaviour.failLine?.(line.custom_id, i)) answer = { status: 500, body: { error: { message: "The server had an error while processing your request.", type: "server_error", code: null } } };
       else {
         try {
-          answer = await answerFor(line.body, await handler(line.body, index), index, false);
+          answer = await answerFor(line.body, await eachPart(handler)(line.body, index), index, false);
         } catch (error) {
           answer = { status: 500, body: { error: { message: `test handler threw: ${(error as Error).message}`, type: "server_error", code: null } } };
         }
@@ -423,7 +423,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
 
     let reply: Reply;
     try {
-      reply = await handler(body, index);
+      reply = await eachPart(handler)(body, index);
     } catch (error) {
       // A broken handler fails its test at once instead of leaving the client waiting.
       return sendJson(res, 500, { error: { message: `test handler threw: ${(error as Error).message}`, type: "server_error", code: null } });

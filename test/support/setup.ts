@@ -37,6 +37,15 @@ export function seedArticle(): Article {
   return parseArticle(readFileSync(SEED_PATH, "utf8"), { path: SEED_PATH }, "text");
 }
 
+/**
+ * The seed with its paragraphs twice (24, ~1,400 tokens): long enough that its translation and
+ * digest calls share a prefix a provider caches (1,024 tokens), so `run` makes two calls, not one joint call.
+ */
+export function longArticle(): Article {
+  const seed = seedArticle();
+  return { ...seed, id: `${seed.id}-long`, title: `${seed.title} (long)`, paragraphs: [...seed.paragraphs, ...seed.paragraphs.map((p) => `${p} Again.`)] };
+}
+
 /** Makes the fake model answer the seed's German translation with a faithful human one. */
 export function registerSeedTranslation(): void {
   const de = JSON.parse(readFileSync(path.join(ROOT, "test/fixtures/putin-beijing.de.json"), "utf8"));
