@@ -65,7 +65,8 @@ describe("soft checks get one retry, then become warnings", () => {
     server.setHandler(translations(() => withParagraph(3, GOOD_DE.paragraphs[3]!.replace("Zwölf-Punkte-Plan", "Zehn-Punkte-Plan"))));
     const result = await processArticle(seedArticle(), testPipeline(server.url));
     expect(repairPrompts()).toHaveLength(1);
-    expect(result.usage.calls).toBe(3);
+    // The joint call, then the translation's one retry alone.
+    expect(result.usage.calls).toBe(2);
     expect(result.warnings.join("\n")).toMatch(/translate de: number 12 .*missing/);
   });
 
@@ -107,7 +108,8 @@ describe("deterministic fixes cost no call", () => {
   it('de-CH output never holds "ß" and uses «»', async () => {
     server.setHandler(translations(() => withParagraph(2, `${GOOD_DE.paragraphs[2]} Die Straße war gesperrt, hieß es.`)));
     const result = await processArticle(seedArticle(), testPipeline(server.url, { variants: ["de-CH"] }));
-    expect(result.usage.calls).toBe(2);
+    // The one joint call: no retry for what code sets.
+    expect(result.usage.calls).toBe(1);
     const text = JSON.stringify(result.languages.de);
     expect(text).not.toMatch(/ß/);
     expect(text).toContain("Strasse");

@@ -32,10 +32,10 @@ function env(extra: Record<string, string> = {}) {
 }
 
 describe("the executable", () => {
-  it("bin/newsdesk.js runs the main job in its own process: files written, 2 calls, exit 0", async () => {
+  it("bin/newsdesk.js runs the main job in its own process: files written, 1 joint call, exit 0", async () => {
     const out = tempDir();
     const result = await spawnCli(["run", SEED, "--out", out, "--cache", path.join(tempDir(), "c.sqlite")], { env: env() });
-    expect(result.stderr).toMatch(/1\/1 article done, 0 failed, 2 calls/);
+    expect(result.stderr).toMatch(/1\/1 article done, 0 failed, 1 call,/);
     expect(result.code).toBe(0);
     expect(readdirSync(out).filter((f) => f.endsWith(".json"))).toHaveLength(1);
   });
@@ -54,13 +54,13 @@ describe("the executable", () => {
 });
 
 describe("newsdesk run", () => {
-  it("writes <id>.json with both languages in 2 calls, and makes 0 calls the second time", async () => {
+  it("writes <id>.json with both languages in 1 call (translation and digest together), and makes 0 calls the second time", async () => {
     const out = tempDir();
     const cache = path.join(tempDir(), "cache.sqlite");
     const first = await runCli(["run", SEED, "--out", out, "--cache", cache], { env: env() });
-    expect(first.stderr).toMatch(/1\/1 article done, 0 failed, 2 calls, 0 cache hits/);
+    expect(first.stderr).toMatch(/1\/1 article done, 0 failed, 1 call, 0 cache hits/);
     expect(first.code).toBe(0);
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(1);
 
     const files = readdirSync(out).sort();
     const json = files.find((f) => f.endsWith(".json"))!;
@@ -76,14 +76,15 @@ describe("newsdesk run", () => {
       expect(Object.keys(result.languages[lang]).sort()).toEqual(["keyPoints", "paragraphs", "snippet", "summary", "title"]);
       expect(result.languages[lang].paragraphs).toHaveLength(12);
     }
-    expect(result.usage).toMatchObject({ calls: 2, cacheHits: 0 });
+    expect(result.usage).toMatchObject({ calls: 1, cacheHits: 0 });
     const germanMarkdown = readFileSync(path.join(out, json.replace(/\.json$/, ".de.md")), "utf8");
     expect(germanMarkdown).toMatch(/^# Putin signalisiert in Peking.*\n\n\*16\. Mai 2024 · Keystone\/SDA\*\n/);
     expect(readFileSync(path.join(out, json.replace(/\.json$/, ".en.md")), "utf8")).toMatch(/\n\*16 May 2024 · Keystone\/SDA\*\n/);
 
     const second = await runCli(["run", SEED, "--out", out, "--cache", cache], { env: env() });
     expect(second.code).toBe(0);
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(1);
+    // Each task's part of the joint answer is in the cache under its own key.
     expect(second.stderr).toMatch(/0 calls, 2 cache hits/);
   });
 
@@ -94,7 +95,7 @@ describe("newsdesk run", () => {
     server.requests.length = 0;
     const again = await runCli(["run", SEED, "--jsonl", "--no-cache"], { env: env({ XDG_CACHE_HOME: xdg }) });
     expect(again.code).toBe(0);
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(1);
     expect(JSON.parse(again.stdout.trim()).languages.de.title).toMatch(/^Putin signalisiert/);
   });
 });
@@ -154,12 +155,13 @@ describe("one cache across commands", () => {
   it("translate, summarize and newsletter after run cost no call", async () => {
     const cache = path.join(tempDir(), "cache.sqlite");
     await runCli(["run", SEED, "--jsonl", "--cache", cache], { env: env() });
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(1);
     for (const args of [["translate", SEED, "--to", "de"], ["summarize", SEED, "--jsonl"], ["newsletter", SEED, "--lang", "en"]]) {
       const result = await runCli([...args, "--cache", cache], { env: env() });
       expect(result.code).toBe(0);
     }
-    expect(server.requests).toHaveLength(2);
+    // The joint call's parts serve each command on its own.
+    expect(server.requests).toHaveLength(1);
   });
 });
 

@@ -1,10 +1,11 @@
 // --formality formal|informal: the German register goes into the translate and digest prompts, and
 // a check flags narrative text in the other register (outside quotations) as a soft finding with
 // one repair. English is unaffected; without a setting nothing changes.
+import type { PlannedCall } from "../src/tasks/index.ts";
 import { describe, expect, it } from "vitest";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
-import { describeRequest, digestReply, fakeDigest, fakeModel, translationReply } from "./support/fake-model.ts";
+import { partsOf, describeRequest, digestReply, fakeDigest, fakeModel, translationReply } from "./support/fake-model.ts";
 import { SECRET_KEY, tempDir, testPipeline } from "./support/setup.ts";
 import { runCli } from "./support/cli.ts";
 import { processArticle } from "../src/run/pipeline.ts";
@@ -58,7 +59,8 @@ function translations(...answers: { title: string; paragraphs: string[] }[]) {
   };
 }
 
-const calls = (task: string) => server.requests.filter((r) => describeRequest(r).task === task);
+/** The requests that asked for `task`, alone or as a part of a joint call. */
+const calls = (task: string) => server.requests.filter((r) => (partsOf(r).length ? partsOf(r).some((p) => p.startsWith(`${task} `)) : describeRequest(r).task === task));
 
 describe("the register check", () => {
   it("finds informal address outside quotations under formal, and formal address under informal", () => {
@@ -165,8 +167,9 @@ describe("--formality in the pipeline", () => {
   });
 
   it("without --formality nothing changes: same keys, no register check on a du-text", async () => {
-    const plain = testPipeline(server.url).plan(STORY).map((c) => c.request.key);
-    const informal = testPipeline(server.url, { formality: "informal" }).plan(STORY).map((c) => c.request.key);
+    const keys = (calls: PlannedCall[]) => calls.flatMap((c) => c.members ?? [c]).map((c) => c.request.key);
+    const plain = keys(testPipeline(server.url).plan(STORY));
+    const informal = keys(testPipeline(server.url, { formality: "informal" }).plan(STORY));
     expect(informal).not.toEqual(plain);
     expect(new Set([...plain, ...informal]).size).toBe(4);
     server.setHandler(translations(DU));

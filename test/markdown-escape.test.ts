@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
-import { describeRequest, digestReply, fakeModel, headlinesReply, translationReply } from "./support/fake-model.ts";
+import { describeRequest, digestReply, fakeModel, headlinesReply, tasksAsked, translationReply } from "./support/fake-model.ts";
 import { runCli } from "./support/cli.ts";
 import { SECRET_KEY, tempDir } from "./support/setup.ts";
 import { articleMarkdown, translationMarkdown } from "../src/render/markdown.ts";
@@ -113,7 +113,7 @@ describe("Markdown of hostile text", () => {
     expect(run.code, run.stderr).toBe(0);
     const headlines = await runCli(["headlines", dir, "--out", out, "--cache", cache], { env: env() });
     expect(headlines.code, headlines.stderr).toBe(0);
-    expect(server.requests.map((r) => r.task).sort()).toEqual(["digest de,en", "headlines de,en", "translate de"]);
+    expect(tasksAsked(server.requests).sort()).toEqual(["digest de,en", "headlines de,en", "translate de"]);
 
     const files = readdirSync(out).filter((f) => f.endsWith(".md"));
     expect(files).toHaveLength(2);

@@ -131,7 +131,7 @@ for await (const item of readArticles([process.argv[2]])) {
     expect(result.code).toBe(0);
     const line = JSON.parse(result.stdout);
     expect(line.languages).toEqual(["de", "en"]);
-    expect(line.calls).toBe(2);
+    expect(line.calls).toBe(1);
     expect(line.de).toBeGreaterThan(5);
   }, 60_000);
 

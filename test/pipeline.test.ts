@@ -57,6 +57,17 @@ describe("run on the seed article (English source, languages de,en)", () => {
     expect(result.usage.calls).toBe(2);
   });
 
+  it("asks each part on its own when the joint answer is cut off at the token limit (a translation can then split itself)", async () => {
+    server.setHandler((body) => (body.joint ? { content: '{"translation": {"title": "Putin', finishReason: "length" } : fakeModel(body)));
+    const result = await processArticle(seedArticle(), testPipeline(server.url));
+    expect(tasksAsked(server.requests)).toEqual(["translate de", "digest de,en", "translate de", "digest de,en"]);
+    expect(server.requests.slice(1).map((r) => r.task).sort()).toEqual(["digest de,en", "translate de"]);
+    expect(result.languages.de!.paragraphs).toHaveLength(12);
+    expect(result.languages.en!.summary).toBeTruthy();
+    // The cut-off answer was paid for too.
+    expect(result.usage.calls).toBe(3);
+  });
+
   it("asks for each part on its own when a joint answer gets one part wrong: the good part is kept, at most repairs + 1 calls per task", async () => {
     let translations = 0;
     server.setHandler((body) => {

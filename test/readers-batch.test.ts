@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
-import { describeRequest, fakeModel, fakeTranslation, translationReply } from "./support/fake-model.ts";
+import { tasksAsked, describeRequest, fakeModel, fakeTranslation, translationReply } from "./support/fake-model.ts";
 import { generateArticle } from "./support/articles.ts";
 import { tempDir, testPipeline } from "./support/setup.ts";
 import { readArticles } from "../src/article/index.ts";
@@ -74,22 +74,24 @@ async function runWireBatch(count: number) {
 }
 
 describe("a batch of wire files that end with newlines", () => {
-  it("30 files in five layouts: every article done at 2 calls, paragraphs as written", async () => {
+  it("30 files in five layouts: every article done in 1 joint call, paragraphs as written", async () => {
     const { summary, results } = await runWireBatch(30);
-    expect(results.every((r) => r.usage.calls === 2 && r.warnings.length === 0)).toBe(true);
+    expect(results.every((r) => r.usage.calls === 1 && r.warnings.length === 0)).toBe(true);
     expect(summary.failures).toEqual([]);
     expect(summary.done).toBe(30);
-    expect(server.requests).toHaveLength(60);
-    expect(summary.usage.calls).toBe(60);
+    expect(server.requests).toHaveLength(30);
+    expect(tasksAsked(server.requests)).toHaveLength(60);
+    expect(summary.usage.calls).toBe(30);
     const translations = server.requests.map(describeRequest).filter((r) => r.task === "translate");
     expect(translations).toHaveLength(30);
     for (const t of translations) expect(t.paragraphs).toEqual(truthByTitle.get(t.title));
   }, 60_000);
 
-  it("300 files: 600 calls", async () => {
+  it("300 files: 300 joint calls for 600 tasks", async () => {
     const { summary } = await runWireBatch(300);
     expect(summary.failures).toEqual([]);
     expect(summary.done).toBe(300);
-    expect(server.requests).toHaveLength(600);
+    expect(server.requests).toHaveLength(300);
+    expect(tasksAsked(server.requests)).toHaveLength(600);
   }, 120_000);
 });

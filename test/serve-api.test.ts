@@ -231,7 +231,7 @@ describe("model help", () => {
     expect(first.json.usage.calls).toBe(1);
     expect(model.requests).toHaveLength(1);
     // The same first bytes as the article's other calls: the house prompt with the whole article.
-    expect(model.requests[0]!.messages[0]!.content).toContain("You work on the editing desk");
+    expect(model.requests[0]!.messages[0]!.content).toContain("You edit for a German/English news agency");
     const again = await post(`/api/articles/${ids.warned}/retranslate`, { lang: "de", paragraph: 2 });
     expect(again.json.usage).toMatchObject({ calls: 0, cacheHits: 1 });
     expect(model.requests).toHaveLength(1);

@@ -27,7 +27,7 @@ import { estimateCost, formatCost, loadPrices } from "../run/cost.ts";
 import { KNOWN_VARIANTS } from "../core/styles.ts";
 import { parseFormality, type FormalitySetting } from "../core/formality.ts";
 import { readFileSync } from "node:fs";
-import { planBatch } from "../run/plan.ts";
+import { planBatch, worstCaseCalls } from "../run/plan.ts";
 import { BatchAnswers, refreshBatch, viaBatch, type ViaBatchResult } from "../run/batch-api.ts";
 import { addCosts } from "../run/cost.ts";
 import type { ChatModel } from "../model/provider.ts";
@@ -410,7 +410,7 @@ async function planArticles(inputs: string[], flags: CommonFlags, languages: str
     writeStdout(formatPlan(plan, cost, flags.repairs));
     const batchCost = flags.via === "batch" ? estimateCost(plan, model, prices, "batch") : null;
     if (batchCost) writeStdout(batchPlanLine(cost, batchCost));
-    if (flags.report) writeFileAtomic(flags.report, JSON.stringify({ dryRun: true, ...plan, worstCaseCalls: plan.calls * (flags.repairs + 1), cost, ...(batchCost ? { batchCost } : {}) }, null, 2) + "\n");
+    if (flags.report) writeFileAtomic(flags.report, JSON.stringify({ dryRun: true, ...plan, worstCaseCalls: worstCaseCalls(plan, flags.repairs), cost, ...(batchCost ? { batchCost } : {}) }, null, 2) + "\n");
     if (plan.failures.length === 0) return EXIT_OK;
     return plan.articles === 0 && plan.failures.length === 1 ? EXIT_USAGE : EXIT_FAILED;
   } finally {

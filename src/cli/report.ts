@@ -2,7 +2,7 @@ import type { Usage } from "../core/types.ts";
 import { formatCost, type CostEstimate } from "../run/cost.ts";
 import type { BatchSummary } from "../run/batch.ts";
 import type { SchedulerStats } from "../model/scheduler.ts";
-import type { BatchPlan } from "../run/plan.ts";
+import { worstCaseCalls, type BatchPlan } from "../run/plan.ts";
 
 const number = new Intl.NumberFormat("en-US");
 
@@ -71,12 +71,13 @@ export function batchReport(summary: BatchSummary, extra: { cost: CostEstimate; 
 
 /** What --dry-run prints: the plan in a few lines, with the worst case (every task spends all its repairs) beside it. */
 export function formatPlan(plan: BatchPlan, cost: CostEstimate, repairs: number): string {
+  const worst = worstCaseCalls(plan, repairs);
   const tasks = Object.entries(plan.byTask).map(([t, n]) => `${n} ${t}`).join(", ");
   const cachedShare = plan.promptTokens ? Math.round((100 * plan.cachedTokens) / plan.promptTokens) : 0;
   return [
     `dry run: ${plan.articles} article${plan.articles === 1 ? "" : "s"}, ${plan.tasks} task${plan.tasks === 1 ? "" : "s"}`,
     `calls: ${plan.calls}${tasks ? ` (${tasks})` : ""}, cache hits: ${plan.cacheHits}`,
-    `worst case: ${plan.calls * (repairs + 1)} calls${cost.known ? `, about $${(cost.usd * (repairs + 1)).toFixed(4)}` : ""} (every answer invalid until its ${repairs} repair${repairs === 1 ? "" : "s"} are spent; a batch in which the first 10 articles all fail stops by itself)`,
+    `worst case: ${worst} calls${cost.known ? `, about $${(cost.usd * (plan.calls ? worst / plan.calls : 1)).toFixed(4)}` : ""} (every answer invalid until its ${repairs} repair${repairs === 1 ? "" : "s"} are spent; a batch in which the first 10 articles all fail stops by itself)`,
     `prompt tokens: ${number.format(plan.promptTokens)} (~${cachedShare}% likely cached by the provider)`,
     `completion tokens: ~${number.format(plan.completionTokens)} (estimate)`,
     `${formatCost(cost)}`,

@@ -18,6 +18,8 @@ export interface BatchPlan {
   tasks: number;
   /** Model calls to make: neither cached nor repeated within the batch. */
   calls: number;
+  /** The tasks those calls answer (a joint call answers several; each may need its own repairs). */
+  openTasks: number;
   cacheHits: number;
   /** Tokens of the calls to make (estimates: prompt counted with o200k, completion guessed). */
   promptTokens: number;
@@ -60,7 +62,7 @@ function isCached(call: PlannedCall, cache: Cache | null): boolean {
 /** Reads the inputs and asks the pipeline's own tasks what they would call: the plan decides as the run does. */
 export async function planBatch(items: AsyncIterable<ReadItem>, pipeline: Pipeline, cache: Cache | null): Promise<BatchPlan> {
   const plan: BatchPlan = {
-    articles: 0, tasks: 0, calls: 0, cacheHits: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, byTask: {}, failures: [],
+    articles: 0, tasks: 0, calls: 0, openTasks: 0, cacheHits: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, byTask: {}, failures: [],
   };
   const planned = new Set<string>();
   for await (const item of items) {
@@ -92,6 +94,7 @@ export async function planBatch(items: AsyncIterable<ReadItem>, pipeline: Pipeli
         else {
           planned.add(member.request.key);
           open.push(member);
+          plan.openTasks++;
         }
       }
       if (open.length === 1 || !call.members) for (const member of open) count(member.request, member.request.task, member.completionTokens);
@@ -104,6 +107,11 @@ export async function planBatch(items: AsyncIterable<ReadItem>, pipeline: Pipeli
     }
   }
   return plan;
+}
+
+/** The calls if every answer is invalid until its repairs are spent: a joint call's parts are repaired each on its own. */
+export function worstCaseCalls(plan: Pick<BatchPlan, "calls" | "openTasks">, repairs: number): number {
+  return plan.calls + repairs * plan.openTasks;
 }
 
 /** Tokens of the leading messages two calls share, as OpenAI caches them: from 1,024 tokens, in 128-token steps. */

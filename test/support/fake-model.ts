@@ -125,7 +125,7 @@ export function eachPart(handler: Handler): Handler {
     let delay = 0;
     const merged: Record<string, unknown> = {};
     for (const task of parts) {
-      let reply = await handler({ ...body, task }, index);
+      let reply = await handler({ ...body, task, joint: body.task }, index);
       while ("delayMs" in reply) {
         delay = Math.max(delay, reply.delayMs);
         reply = reply.then;

@@ -7,6 +7,8 @@ import { eachPart, fakeModel } from "./fake-model.ts";
 export interface ChatRequestBody {
   /** The X-Newsdesk-Task header newsdesk sends ("translate de-CH", "digest de,en"): set by the server, not by the client. */
   task?: string;
+  /** For a part of a joint call (fake-model.ts eachPart): the joint call's whole task header. */
+  joint?: string;
   /** The request's headers (lower-case names), set by the server. */
   headers?: Record<string, string>;
   model: string;
