@@ -2,7 +2,7 @@
 // `summarize`), with the model server in a CHILD process so its CPU is not counted; then the CPU
 // of the checks alone, called directly on English source / German translation pairs.
 //   BENCH_CPU_ARTICLES (300), BENCH_CPU_WARMUP (40), BENCH_CPU_ROUNDS (3, checks-alone loop),
-//   BENCH_CPU_CACHE (fresh | off), BENCH_CPU_SKIP (comma list: run,summarize,checks),
+//   BENCH_CPU_CACHE (fresh | off), BENCH_CPU_SKIP (comma list: run,summarize,client,checks),
 //   BENCH_CPU_PROFILE=DIR: a .cpuprofile of each measured batch only (node:inspector; warm-up,
 //   set-up and the checks-alone loop left out), with its top self-time items printed.
 // The articles are composed here from sentence templates (no publisher's text), ~700 o200k tokens
@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { Session } from "node:inspector/promises";
 import { seededRandom } from "../test/support/articles.ts";
+import type { TaskRequest } from "../src/tasks/request.ts";
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -242,6 +243,7 @@ async function main() {
   const { missingNames, nameFormProblems } = await import("../src/checks/names.ts");
   const { completenessFindings } = await import("../src/checks/completeness.ts");
   const { detectLanguage } = await import("../src/core/language.ts");
+  const { default: pLimit } = await import("p-limit");
 
   const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
   const N = env("BENCH_CPU_ARTICLES", 300);
@@ -302,6 +304,23 @@ async function main() {
       if (s.failures.length) console.log(`  ${name}: ${s.failures.length} failed, first: ${s.failures[0]!.reason}`);
       if (process.env.BENCH_CPU_VERBOSE) console.log(`  ${name}: ${warnings} warnings; kinds:\n    ${[...seen].slice(0, 12).join("\n    ")}`);
       rows.push(`| ${name} | ${s.done} | ${s.usage.calls} | ${(cpu / s.done).toFixed(2)} | ${(wall / 1000).toFixed(2)} s | ${Math.round(s.done / (cpu / 1000))} |`);
+    }
+    if (!skip.has("client")) {
+      // The floor of the path: the model client alone (openai SDK, fetch) sends each article's
+      // summarize call, exactly as the pipeline builds it, and returns the answer; no reading,
+      // cache, validation or checks.
+      const client = createModelClient({ baseURL: child.url, maxRetries: 0 });
+      const planner = createPipeline({ client, model: "test-model", cache: null, languages: ["de", "en"], tasks: ["digest"], prompts: loadPromptSet(), glossary });
+      const requests: TaskRequest[] = [];
+      for await (const item of readArticles([dir])) if ("article" in item) requests.push(planner.plan(item.article)[0]!.request);
+      const send = (r: TaskRequest) => client.complete({ model: "test-model", messages: r.messages, schema: r.responseSchema, schemaName: r.schemaName, label: r.label, maxTokens: r.maxTokens });
+      for (const r of requests.slice(0, WARMUP)) await send(r);
+      const limit = pLimit(8);
+      const before = process.cpuUsage();
+      const started = performance.now();
+      await Promise.all(requests.map((r) => limit(() => send(r))));
+      const cpu = cpuMs(process.cpuUsage(before));
+      rows.push(`| the model client alone: each article's summarize call, no reading, cache or checks | ${requests.length} | ${requests.length} | ${(cpu / requests.length).toFixed(2)} | ${((performance.now() - started) / 1000).toFixed(2)} s | ${Math.round(requests.length / (cpu / 1000))} |`);
     }
     if (rows.length) {
       console.log("| path (this process only) | articles | model calls | CPU ms/article | wall | articles per CPU-second |");

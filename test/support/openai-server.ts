@@ -449,7 +449,9 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     }
     sendJson(res, answer.status, answer.body, { ...(bucketMode ? rateHeaders() : {}), ...answer.headers });
   });
-  server.keepAliveTimeout = 1000;
+  // Connections stay open between calls, as at a real API. (It was 1 s: the client keeps a connection
+  // for the server's hint minus 1 s, so that made every call open a new one.)
+  server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
