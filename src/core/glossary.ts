@@ -198,18 +198,30 @@ export function defaultGlossaryPath(): string {
  * same source term.
  */
 export function glossaryFor(entries: GlossaryEntry[], sourceText: string, target: string): GlossaryEntry[] {
-  const wanted = languageTag(target);
+  return entriesFor(entries, target).filter((e) => containsTerm(sourceText, e.source));
+}
+
+const forTarget = new WeakMap<GlossaryEntry[], Map<string, GlossaryEntry[]>>();
+
+/** The entries that apply to a target (its own, else its base language's), one per source term: made once per glossary and target. */
+function entriesFor(entries: GlossaryEntry[], target: string): GlossaryEntry[] {
+  let byTarget = forTarget.get(entries);
+  if (!byTarget) forTarget.set(entries, (byTarget = new Map()));
+  let chosen = byTarget.get(target);
+  if (chosen) return chosen;
+  const wanted = languageTag(target).toLowerCase();
   const wantedBase = baseLanguage(target);
-  const chosen = new Map<string, GlossaryEntry>();
+  const picked = new Map<string, GlossaryEntry>();
   for (const e of entries) {
-    const lang = languageTag(e.target);
-    const exact = lang.toLowerCase() === wanted.toLowerCase();
-    if (!exact && lang.toLowerCase() !== wantedBase) continue;
-    const previous = chosen.get(e.source);
-    if (previous && !(exact && languageTag(previous.target).toLowerCase() !== wanted.toLowerCase())) continue;
-    chosen.set(e.source, e);
+    const lang = languageTag(e.target).toLowerCase();
+    const exact = lang === wanted;
+    if (!exact && lang !== wantedBase) continue;
+    const previous = picked.get(e.source);
+    if (previous && !(exact && languageTag(previous.target).toLowerCase() !== wanted)) continue;
+    picked.set(e.source, e);
   }
-  return [...chosen.values()].filter((e) => containsTerm(sourceText, e.source));
+  byTarget.set(target, (chosen = [...picked.values()]));
+  return chosen;
 }
 
 /** Lines for a prompt, `- "Vladimir Putin" -> "Wladimir Putin"`; "" when there are none. */
