@@ -86,11 +86,17 @@ describe("--via batch", () => {
 
   it("splits a large backlog into several batches (--batch-size), each task once", async () => {
     const { input, out, cache } = setup(25);
-    const run = await runCli(["run", input, "--via", "batch", "--batch-size", "20", "--out", out, "--cache", cache], { env: env() });
+    const run = await runCli(["run", input, "--via", "batch", "--batch-size", "10", "--out", out, "--cache", cache], { env: env() });
     expect(run.code).toBe(0);
-    // 25 translations and 25 digests: 50 tasks in batches of at most 20.
-    expect(server.batches.map((b) => b.request_counts.total)).toEqual([20, 20, 10]);
-    expect(server.batchRequests).toHaveLength(50);
+    // 25 translations and 25 digests: short articles, so one joint line each (as a synchronous run
+    // makes one joint call), 25 lines in batches of at most 10.
+    expect(server.batches.map((b) => b.request_counts.total)).toEqual([10, 10, 5]);
+    expect(server.batchRequests).toHaveLength(25);
+    for (const body of server.batchRequests) {
+      const text = body.messages.map((m) => m.content).join("\n");
+      expect(text).toMatch(/Task: translate/);
+      expect(text).toMatch(/Task: digest/);
+    }
     expect(server.requests).toHaveLength(0);
     expect(jsonFiles(out)).toHaveLength(25);
   }, 60_000);
@@ -214,6 +220,29 @@ describe("--via batch", () => {
     expect(run.stderr).toMatch(/1 synchronous repair,/);
     expect(run.stderr).toMatch(/7 calls \(6 batch, 1 synchronous\)/);
     expect(results(out).every((r) => r.languages.de.keyPoints.length >= 3)).toBe(true);
+  }, 60_000);
+
+  it("run: a joint line's invalid part is repaired alone, synchronously; its good part is kept", async () => {
+    const { input, out, cache } = setup(6);
+    server.setHandler((body: ChatRequestBody) => {
+      const info = describeRequest(body);
+      // In the batch (no headers there): story 3's joint answer has a digest with one key point only.
+      if (!body.headers && body.task?.startsWith("digest") && info.title.includes("(story 3)")) {
+        return digestReply({ de: { summary: "Kurz.", keyPoints: ["Nur einer."], snippet: { headline: "H", teaser: "T" } }, en: { summary: "Short.", keyPoints: ["Only one."], snippet: { headline: "H", teaser: "T" } } });
+      }
+      return fakeModel(body);
+    });
+    const run = await runCli(["run", input, "--via", "batch", "--out", out, "--cache", cache], { env: env() });
+    expect(run.code).toBe(0);
+    expect(server.batchRequests).toHaveLength(6);
+    // The digest part alone, from its own part of the batch answer; the translation was fine.
+    expect(server.requests.map((r) => r.task)).toEqual(["digest de,en"]);
+    const repair = server.requests[0]!;
+    expect(Object.keys(JSON.parse(repair.messages.at(-2)!.content))).toEqual(["digest"]);
+    expect(repair.messages.at(-1)!.content).toMatch(/Your answer cannot be used:[\s\S]*keyPoints/);
+    expect(run.stderr).toMatch(/1 synchronous repair, 0 other synchronous calls/);
+    expect(results(out)).toHaveLength(6);
+    expect(results(out).every((r) => r.languages.de.keyPoints.length >= 3 && r.languages.de.paragraphs.length > 0)).toBe(true);
   }, 60_000);
 
   it("failed lines and unreadable output lines are asked again synchronously", async () => {

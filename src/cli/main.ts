@@ -221,8 +221,6 @@ function taskOptionsFor(flags: CommonFlags, languages: string[], tasks: TaskKind
     chunkTokens: flags.chunkTokens,
     channels: flags.channels,
     formality: formalityOf(flags),
-    // Through the Batch API every task is a line of its own (its answer is found by its request).
-    joint: flags.via !== "batch",
   };
 }
 

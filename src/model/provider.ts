@@ -15,6 +15,8 @@ export interface ChatRequest {
   signal?: AbortSignal;
   /** What the call is for ("translate de", "digest de,en"): sent as the X-Newsdesk-Task header, for logs and test servers. */
   label?: string;
+  /** A repair: the call asks again after an answer that could not be used. */
+  repair?: boolean;
 }
 
 export interface ChatAnswer {

@@ -83,6 +83,7 @@ async function repairLoop<S extends z.ZodType>(chat: ChatModel, request: Structu
           maxTokens: request.maxTokens,
           signal: request.signal,
           label: request.label,
+          repair: attempt > 0,
         }),
       { followUp: attempt > 0 },
     );

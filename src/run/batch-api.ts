@@ -1,6 +1,7 @@
 // --via batch: a backlog through the provider's Batch API at its lower price. The batch is planned
-// as a run plans it (cache hits skipped, identical tasks once), written as JSONL (one line per task,
-// custom_id = the task's cache key, body = the request a synchronous call sends), uploaded and
+// as a run plans it (cache hits skipped, identical tasks once), written as JSONL (one line per call:
+// a task's, or a short article's joint call; custom_id = the task's cache key, or one made of the
+// joint call's task keys; body = the request a synchronous call sends), uploaded and
 // created, and recorded in the cache file so any later process can pick it up. Once a batch is
 // final its output and error files are streamed into the cache file. The answers are then judged
 // by the normal pipeline itself: BatchAnswers hands a stored answer to the repair loop in place of
@@ -16,6 +17,7 @@ import type { Message } from "../core/prompts.ts";
 import { emptyUsage, type Usage } from "../core/types.ts";
 import { FINAL_BATCH_STATES, isBatchCapable, type BatchCapable, type ChatAnswer, type ChatModel, type ChatRequest, type RemoteBatch } from "../model/provider.ts";
 import { taskFor, type PlannedCall } from "../tasks/index.ts";
+import { joinable, jointRequest } from "../tasks/article-calls.ts";
 import type { TaskRequest } from "../tasks/request.ts";
 import type { Pipeline } from "./pipeline.ts";
 
@@ -54,12 +56,10 @@ export class BatchAnswers implements ChatModel {
   readonly server: string;
   /** Batch answers handed out (each counted as a call by the repair loop; paid at the batch rate). */
   replayed = 0;
-  /** Synchronous calls that continue a batch answer (repairs and the soft-finding retry). */
+  /** Synchronous repairs (of a batch answer, or its part of a joint one, and the soft-finding retry). */
   repairs = 0;
   private readonly used = new Set<string>();
   private readonly refused = new Map<string, string>();
-  /** Fingerprints of replayed conversations by their length: a later call that starts with one is its repair. */
-  private readonly replayedByLength = new Map<number, Set<string>>();
 
   constructor(readonly provider: ChatModel, private readonly cache: Cache) {
     this.server = provider.server;
@@ -79,26 +79,16 @@ export class BatchAnswers implements ChatModel {
       if (stored) {
         this.used.add(fingerprint);
         this.replayed++;
-        const lengths = this.replayedByLength.get(request.messages.length) ?? new Set<string>();
-        this.replayedByLength.set(request.messages.length, lengths.add(fingerprint));
         return { ...stored.answer, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 } };
       }
     }
     const answer = await this.provider.complete(request);
-    if (this.continuesReplay(request)) this.repairs++;
+    if (request.repair) this.repairs++;
     return answer;
   }
 
   probe(model: string): Promise<void> {
     return this.provider.probe(model);
-  }
-
-  private continuesReplay(request: ChatRequest): boolean {
-    for (const [length, fingerprints] of this.replayedByLength) {
-      if (length >= request.messages.length) continue;
-      if (fingerprints.has(requestFingerprint({ ...request, messages: request.messages.slice(0, length) }))) return true;
-    }
-    return false;
   }
 }
 
@@ -243,52 +233,66 @@ async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel
     for await (const item of items) {
       if ("error" in item) continue; // said by the pipeline's run
       const article = item.article;
+      // Each job's call (a job in chunks is left to the synchronous path: its later calls are built from earlier answers).
+      const calls: PlannedCall[] = [];
       for (const kind of pipeline.tasks) {
         const task = taskFor(kind);
         for (const job of task.jobs(article, targets)) {
-          const calls = task.plan(pipeline.context, article, job);
-          if (calls.length === 0) continue;
-          if (calls.length > 1) {
-            // A long article in chunks: the later calls are built from earlier answers.
-            if (count) result.chunked += calls.length;
-            continue;
-          }
-          const call = calls[0]!;
-          const { request } = call;
-          if (seen.has(request.key)) {
-            if (count) result.cacheHits++;
-            continue;
-          }
-          seen.add(request.key);
-          if (isCached(call, cache)) {
-            if (count) result.cacheHits++;
-            continue;
-          }
-          const state = cache.batchState(request.key);
-          if (state?.state === "open") {
-            open.add(state.batch);
-            continue;
-          }
-          // Answered (the pipeline takes it from there), or its line failed (asked synchronously).
-          if (state?.state === "answered" || state?.state === "failed") continue;
-          if (state?.state === "unfinished" && options.unfinished === "sync") continue;
-          const chat = chatRequestOf(pipeline.model, request);
-          const line = JSON.stringify({ custom_id: request.key, method: "POST", url: provider.batchEndpoint, body: provider.batchBody(chat) }) + "\n";
-          const bytes = Buffer.byteLength(line);
-          if (part && (part.lines >= maxRequests || part.bytes + bytes > maxBytes)) {
-            closeSync(part.fd);
-            parts.push(part);
-            part = null;
-          }
-          if (!part) {
-            const file = path.join(dir, `batch-${parts.length + 1}.jsonl`);
-            part = { file, fd: openSync(file, "w"), lines: 0, bytes: 0, tasks: [] };
-          }
-          writeSync(part.fd, line);
-          part.lines++;
-          part.bytes += bytes;
-          part.tasks.push({ key: request.key, fingerprint: requestFingerprint(chat), task: request.task, label: request.label, article: request.article.id });
+          const planned = task.plan(pipeline.context, article, job);
+          if (planned.length > 1 && count) result.chunked += planned.length;
+          if (planned.length === 1) calls.push(planned[0]!);
         }
+      }
+      // What is neither asked twice, cached, nor in a batch already.
+      const wanted = calls.filter((call) => {
+        const { request } = call;
+        if (seen.has(request.key) || isCached(call, cache)) {
+          if (count) result.cacheHits++;
+          return false;
+        }
+        seen.add(request.key);
+        return true;
+      });
+      // As the synchronous run does (tasks/article-calls.ts): a short article's calls are one joint
+      // line, unless a part is in a batch of its own already (made before joint calls existed).
+      const together = pipeline.options.joint === false || wanted.some((c) => cache.batchState(c.request.key)) ? [] : joinable(wanted.map((c) => c.request));
+      const lines: { key: string; chat: ChatRequest; task: string; label: string }[] = [];
+      if (together.length) {
+        const joint = jointRequest(together);
+        lines.push({
+          key: cacheKey({ joint: together.map((r) => r.key) }),
+          chat: { model: pipeline.model, messages: joint.messages, schema: joint.responseSchema, schemaName: joint.schemaName, temperature: joint.temperature, maxTokens: joint.maxTokens, label: joint.label },
+          task: together.map((r) => r.task).join("+"),
+          label: joint.label,
+        });
+      }
+      for (const { request } of wanted) {
+        if (!together.includes(request)) lines.push({ key: request.key, chat: chatRequestOf(pipeline.model, request), task: request.task, label: request.label });
+      }
+      for (const { key, chat, task, label } of lines) {
+        const state = cache.batchState(key);
+        if (state?.state === "open") {
+          open.add(state.batch);
+          continue;
+        }
+        // Answered (the pipeline takes it from there), or its line failed (asked synchronously).
+        if (state?.state === "answered" || state?.state === "failed") continue;
+        if (state?.state === "unfinished" && options.unfinished === "sync") continue;
+        const line = JSON.stringify({ custom_id: key, method: "POST", url: provider.batchEndpoint, body: provider.batchBody(chat) }) + "\n";
+        const bytes = Buffer.byteLength(line);
+        if (part && (part.lines >= maxRequests || part.bytes + bytes > maxBytes)) {
+          closeSync(part.fd);
+          parts.push(part);
+          part = null;
+        }
+        if (!part) {
+          const file = path.join(dir, `batch-${parts.length + 1}.jsonl`);
+          part = { file, fd: openSync(file, "w"), lines: 0, bytes: 0, tasks: [] };
+        }
+        writeSync(part.fd, line);
+        part.lines++;
+        part.bytes += bytes;
+        part.tasks.push({ key, fingerprint: requestFingerprint(chat), task, label, article: article.id });
       }
     }
     if (part) {

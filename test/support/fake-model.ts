@@ -120,12 +120,12 @@ export function tasksAsked(requests: ChatRequestBody[]): string[] {
  */
 export function eachPart(handler: Handler): Handler {
   return async (body, index) => {
-    const parts = body.task?.split(" + ") ?? [];
+    const parts = body.task ? body.task.split(" + ") : jointPartsInProse(body);
     if (parts.length < 2) return handler(body, index);
     let delay = 0;
     const merged: Record<string, unknown> = {};
     for (const task of parts) {
-      let reply = await handler({ ...body, task, joint: body.task }, index);
+      let reply = await handler({ ...body, task, joint: parts.join(" + ") }, index);
       while ("delayMs" in reply) {
         delay = Math.max(delay, reply.delayMs);
         reply = reply.then;
@@ -136,6 +136,15 @@ export function eachPart(handler: Handler): Handler {
     }
     return delay ? { delayMs: delay, then: { json: merged } } : { json: merged };
   };
+}
+
+/** A Batch API line has no task header: a joint call is known by its two task texts. */
+function jointPartsInProse(body: ChatRequestBody): string[] {
+  const text = body.messages.map((m) => m.content).join("\n");
+  if (!/Task: translate/.test(text) || !/Task: (?:condense|digest)/.test(text)) return [];
+  const into = /Task: translate .*? into ([A-Za-z]+)(?: \(([A-Za-z-]+)\))?/.exec(text);
+  const target = into ? (into[2] ?? languageCode(into[1]!)) : "de";
+  return [`translate ${target}`, `digest ${languagesInProse(text).join(",")}`];
 }
 
 function parseOrNull(text: string): unknown {
