@@ -255,6 +255,26 @@ describe("--via batch", () => {
     expect(jsonFiles(out)).toHaveLength(8);
   }, 60_000);
 
+  it("--max-cost caps the batch by its estimate: the lines beyond it are not submitted, and not done synchronously either", async () => {
+    const { input, out, cache } = setup(10);
+    const dry = await runCli(["summarize", input, "--via", "batch", "--dry-run", "--cache", cache], { env: env() });
+    const batchUsd = Number(/via batch: estimated cost \$([\d.]+) at the batch rate/.exec(dry.stdout)![1]);
+    // Room for about 4 of the 10 articles' lines.
+    const limit = ((batchUsd * 0.45) as number).toFixed(6);
+    const run = await runCli(["summarize", input, "--via", "batch", "--max-cost", limit, "--out", out, "--cache", cache], { env: env() });
+    expect(run.code).toBe(1);
+    expect(server.batchRequests).toHaveLength(4);
+    expect(server.requests).toHaveLength(0);
+    expect(jsonFiles(out)).toHaveLength(4);
+    expect(run.stderr).toMatch(/6 lines not submitted \(over --max-cost/);
+    expect(run.stderr).toMatch(/not done: the batch reached --max-cost/);
+    // A rerun with room for the rest submits only those.
+    const again = await runCli(["summarize", input, "--via", "batch", "--max-cost", String(batchUsd * 2), "--out", out, "--cache", cache], { env: env() });
+    expect(again.code).toBe(0);
+    expect(server.batchRequests).toHaveLength(10);
+    expect(jsonFiles(out)).toHaveLength(10);
+  }, 60_000);
+
   it("cost: --dry-run --via batch shows both prices; a price table's batch entry is used", async () => {
     const { input, cache } = setup(4);
     const dry = await runCli(["summarize", input, "--via", "batch", "--dry-run", "--cache", cache], { env: env() });

@@ -28,7 +28,7 @@ import { KNOWN_VARIANTS } from "../core/styles.ts";
 import { parseFormality, type FormalitySetting } from "../core/formality.ts";
 import { readFileSync } from "node:fs";
 import { planBatch, worstCaseCalls } from "../run/plan.ts";
-import { BatchAnswers, refreshBatch, viaBatch, type ViaBatchResult } from "../run/batch-api.ts";
+import { BatchAnswers, refreshBatch, viaBatch, type ViaBatchOptions, type ViaBatchResult } from "../run/batch-api.ts";
 import { addCosts } from "../run/cost.ts";
 import type { ChatModel } from "../model/provider.ts";
 import type { ReadItem } from "../article/index.ts";
@@ -459,7 +459,12 @@ async function runArticles(
     let batched: ViaBatchResult | null = null;
     if (flags.wait === false && flags.via !== "batch") throw new ConfigError("--no-wait works with --via batch");
     if (flags.via === "batch") {
-      const phase = await batchPhase(inputs, flags, session, pipeline, items, (line) => progress.log(line));
+      // --max-cost caps what the batch commits to, by estimate at the batch rate (unknown prices: no cap there).
+      const budget =
+        flags.maxCost !== undefined && estimateCost(emptyUsage(), model, prices, "batch").known
+          ? { usd: flags.maxCost, costOf: (tokens: Parameters<typeof estimateCost>[0]) => estimateCost(tokens, model, prices, "batch").usd ?? 0 }
+          : undefined;
+      const phase = await batchPhase(inputs, flags, session, pipeline, items, (line) => progress.log(line), budget);
       if (typeof phase === "number") return phase;
       ({ batched, items } = phase);
     }
@@ -596,6 +601,7 @@ async function batchPhase(
   pipeline: ReturnType<Session["pipeline"]>,
   items: () => AsyncIterable<ReadItem>,
   log: (line: string) => void,
+  budget?: ViaBatchOptions["budget"],
 ): Promise<number | { batched: ViaBatchResult; items: () => AsyncIterable<ReadItem> }> {
   if (!session.cache || !session.answers || !session.provider) throw new ConfigError("--via batch records its batches in the cache file: drop --no-cache");
   let source = items;
@@ -616,6 +622,7 @@ async function batchPhase(
     wait: flags.wait !== false,
     unfinished: flags.unfinished ?? "resubmit",
     maxRequests: flags.batchSize,
+    budget,
     poll: batchPoll(),
     command: { argv, cwd: process.cwd() },
     signal: session.controller.signal,
@@ -655,6 +662,7 @@ function withBatchUsage(summary: BatchSummary, batched: ViaBatchResult, session:
     `${repairs} synchronous repair${repairs === 1 ? "" : "s"}`,
     `${sync.calls - repairs} other synchronous call${sync.calls - repairs === 1 ? "" : "s"} (${collected.failed} failed line${collected.failed === 1 ? "" : "s"}, ${batched.chunked} chunked task${batched.chunked === 1 ? "" : "s"})`,
     ...(batched.leftOver ? [`${batched.leftOver} left for a later batch`] : []),
+    ...(batched.overBudget ? [`${plural(batched.overBudget, "line")} not submitted (over --max-cost: $${batched.estimatedUsd.toFixed(4)} estimated for those submitted)`] : []),
     ...(cost.known && allSync.known ? [`$${cost.usd.toFixed(4)} instead of $${allSync.usd.toFixed(4)} synchronously`] : []),
   ].join(", ");
   return {

@@ -20,6 +20,7 @@ import { taskFor, type PlannedCall } from "../tasks/index.ts";
 import { joinable, jointRequest } from "../tasks/article-calls.ts";
 import type { TaskRequest } from "../tasks/request.ts";
 import type { Pipeline } from "./pipeline.ts";
+import { requestTokens } from "./plan.ts";
 
 /** The provider's limits per batch (OpenAI: 50,000 requests, input files up to 200 MB; a margin kept). */
 export const BATCH_LIMITS = { requests: 50_000, bytes: 190_000_000 } as const;
@@ -107,6 +108,12 @@ export interface ViaBatchOptions {
   maxRequests?: number;
   maxBytes?: number;
   poll?: { firstMs: number; maxMs: number };
+  /**
+   * --max-cost: lines are submitted while their estimated cost (prompt tokens counted, answers
+   * guessed, at the batch rate: `costOf`) stays within `usd`; the tasks of the lines beyond it are
+   * refused for this run (not done synchronously either).
+   */
+  budget?: { usd: number; costOf: (tokens: { promptTokens: number; cachedTokens: number; completionTokens: number }) => number };
   /** The command that made the batch, for `newsdesk batches resume`. */
   command?: { argv: string[]; cwd: string };
   signal?: AbortSignal;
@@ -133,6 +140,10 @@ export interface ViaBatchResult {
   usage: Usage;
   /** Tasks refused for this run: their batch ended before they ran (rerun to resubmit, or --unfinished sync). */
   leftOver: number;
+  /** Lines not submitted: their estimated cost would have passed --max-cost (their tasks are refused for this run). */
+  overBudget: number;
+  /** The estimated cost of the lines this run submitted (batch rate). */
+  estimatedUsd: number;
 }
 
 /**
@@ -147,7 +158,7 @@ export async function viaBatch(items: () => AsyncIterable<ReadItem>, options: Vi
   const say = options.say ?? (() => {});
   const result: ViaBatchResult = {
     state: "collected", submitted: [], running: [], sent: 0, cacheHits: 0, chunked: 0,
-    collected: { batches: 0, answers: 0, failed: 0, unfinished: 0, unreadable: 0 }, usage: emptyUsage(), leftOver: 0,
+    collected: { batches: 0, answers: 0, failed: 0, unfinished: 0, unreadable: 0 }, usage: emptyUsage(), leftOver: 0, overBudget: 0, estimatedUsd: 0,
   };
   // A server without the Batch API says so here, before anything is written or uploaded.
   const listed = await provider.listBatches(100);
@@ -256,7 +267,7 @@ async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel
       // As the synchronous run does (tasks/article-calls.ts): a short article's calls are one joint
       // line, unless a part is in a batch of its own already (made before joint calls existed).
       const together = pipeline.options.joint === false || wanted.some((c) => cache.batchState(c.request.key)) ? [] : joinable(wanted.map((c) => c.request));
-      const lines: { key: string; chat: ChatRequest; task: string; label: string }[] = [];
+      const lines: { key: string; chat: ChatRequest; task: string; label: string; completionTokens: number }[] = [];
       if (together.length) {
         const joint = jointRequest(together);
         lines.push({
@@ -264,12 +275,13 @@ async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel
           chat: { model: pipeline.model, messages: joint.messages, schema: joint.responseSchema, schemaName: joint.schemaName, temperature: joint.temperature, maxTokens: joint.maxTokens, label: joint.label },
           task: together.map((r) => r.task).join("+"),
           label: joint.label,
+          completionTokens: wanted.filter((c) => together.includes(c.request)).reduce((sum, c) => sum + c.completionTokens, 0),
         });
       }
-      for (const { request } of wanted) {
-        if (!together.includes(request)) lines.push({ key: request.key, chat: chatRequestOf(pipeline.model, request), task: request.task, label: request.label });
+      for (const { request, completionTokens } of wanted) {
+        if (!together.includes(request)) lines.push({ key: request.key, chat: chatRequestOf(pipeline.model, request), task: request.task, label: request.label, completionTokens });
       }
-      for (const { key, chat, task, label } of lines) {
+      for (const { key, chat, task, label, completionTokens } of lines) {
         const state = cache.batchState(key);
         if (state?.state === "open") {
           open.add(state.batch);
@@ -278,6 +290,15 @@ async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel
         // Answered (the pipeline takes it from there), or its line failed (asked synchronously).
         if (state?.state === "answered" || state?.state === "failed") continue;
         if (state?.state === "unfinished" && options.unfinished === "sync") continue;
+        if (options.budget) {
+          const usd = lineCost(chat, completionTokens, options.budget.costOf);
+          if (result.overBudget || result.estimatedUsd + usd > options.budget.usd) {
+            if (count) result.overBudget++;
+            options.answers.refuse(requestFingerprint(chat), `not done: the batch reached --max-cost $${options.budget.usd} (estimated); run again with a higher --max-cost for the rest`);
+            continue;
+          }
+          result.estimatedUsd += usd;
+        }
         const line = JSON.stringify({ custom_id: key, method: "POST", url: provider.batchEndpoint, body: provider.batchBody(chat) }) + "\n";
         const bytes = Buffer.byteLength(line);
         if (part && (part.lines >= maxRequests || part.bytes + bytes > maxBytes)) {
@@ -309,6 +330,12 @@ async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A line's estimated cost: its prompt tokens counted as --dry-run counts them, its answer guessed. */
+function lineCost(chat: ChatRequest, completionTokens: number, costOf: NonNullable<ViaBatchOptions["budget"]>["costOf"]): number {
+  const { prompt } = requestTokens({ messages: chat.messages, responseSchema: chat.schema, schemaName: chat.schemaName });
+  return costOf({ promptTokens: prompt, cachedTokens: 0, completionTokens: chat.maxTokens ? Math.min(chat.maxTokens, completionTokens) : completionTokens });
 }
 
 /** Uploads one file and creates its batch; recorded before the batch exists, so a process that dies in between loses nothing. */

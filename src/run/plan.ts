@@ -41,7 +41,7 @@ function messageTokens(messages: Message[]): number[] {
 }
 
 /** Prompt tokens of a request, its response schema included (providers count it as part of the prompt). */
-function requestTokens(request: TaskRequest): { prompt: number; perMessage: number[]; schema: number } {
+export function requestTokens(request: Pick<TaskRequest, "messages" | "responseSchema" | "schemaName">): { prompt: number; perMessage: number[]; schema: number } {
   const perMessage = messageTokens(request.messages);
   let schema = schemaTokens.get(request.responseSchema);
   if (schema === undefined) {
