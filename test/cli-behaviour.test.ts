@@ -10,6 +10,9 @@ import { describeRequest, fakeModel, fakeTranslation, translationReply } from ".
 import { articlesJsonl, writeArticleFiles } from "./support/articles.ts";
 import { runCli } from "./support/cli.ts";
 import { cliEnv, ROOT, SECRET_KEY, tempDir } from "./support/setup.ts";
+import Database from "better-sqlite3";
+import { Cache } from "../src/core/cache.ts";
+import { PageCache } from "../src/article/page-cache.ts";
 
 
 /** German translations lose the numbers of paragraph 3: a soft finding that stays a warning. */
@@ -199,6 +202,44 @@ describe("status and cache", () => {
     });
     expect(ok.code).toBe(0);
     expect(server.requests.at(-1)!.model).toBe("from-config");
+  });
+
+  it("cache prune also removes fetched pages and collected batches unused that long; an open batch stays", async () => {
+    const cache = path.join(tempDir(), "c.sqlite");
+    const old = Date.now() - 40 * 86_400_000;
+    const store = new Cache(cache);
+    store.set("k-old", { task: "digest", model: "m" }, { value: 1, warnings: [] });
+    store.set("k-new", { task: "digest", model: "m" }, { value: 2, warnings: [] });
+    for (const [id, collected] of [["batch_old", true], ["batch_open", false], ["batch_recent", true]] as const) {
+      store.recordBatch({ id, server: "s", model: "m", status: "completed", inputFile: `file-${id}` }, [{ key: `t-${id}`, fingerprint: `f-${id}`, task: "digest", label: "digest de" }]);
+      if (collected) store.markBatchCollected(id, {});
+    }
+    store.close();
+    const pages = new PageCache(cache);
+    for (const [url, checked] of [["https://example.org/old", old], ["https://example.org/new", Date.now()]] as const) {
+      pages.put({ url, etag: null, lastModified: null, contentType: "text/html", body: Buffer.from("<p>x</p>"), checked });
+    }
+    pages.close();
+    // Age what should go: the old entry, and two batches (one of them still open at the provider).
+    const db = new Database(cache);
+    db.prepare("UPDATE results SET used = ? WHERE key = 'k-old'").run(old);
+    db.prepare("UPDATE batches SET updated = ? WHERE id IN ('batch_old', 'batch_open')").run(old);
+    db.close();
+
+    const pruned = await runCli(["cache", "prune", "--older-than", "30", "--cache", cache]);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout).toMatch(/^removed 1 entry \(and 1 fetched page and 1 collected batch\) unused for 30 days/);
+    const after = new Database(cache, { readonly: true });
+    expect(after.prepare("SELECT key FROM results").all()).toEqual([{ key: "k-new" }]);
+    expect(after.prepare("SELECT url FROM pages").all()).toEqual([{ url: "https://example.org/new" }]);
+    expect((after.prepare("SELECT id FROM batches ORDER BY id").all() as { id: string }[]).map((r) => r.id)).toEqual(["batch_open", "batch_recent"]);
+    expect((after.prepare("SELECT batch FROM batch_tasks ORDER BY batch").all() as { batch: string }[]).map((r) => r.batch)).toEqual(["batch_open", "batch_recent"]);
+    after.close();
+    // clear takes the pages too.
+    expect((await runCli(["cache", "clear", "--cache", cache])).code).toBe(0);
+    const empty = new Database(cache, { readonly: true });
+    expect(empty.prepare("SELECT COUNT(*) AS n FROM pages").get()).toEqual({ n: 0 });
+    empty.close();
   });
 
   it("cache path, list (one line per article), show, stats per article, prune and clear give space back", async () => {

@@ -1085,16 +1085,17 @@ export function buildProgram(): Command {
     });
   cache
     .command("prune")
-    .description("remove entries unused for a while, and give the space back")
+    .description("remove entries, fetched pages and collected batches unused for a while, and give the space back")
     .option("--cache <file>", "cache file")
     .option("--older-than <days>", "remove entries unused for this many days", positiveInt, 30)
     .action((options) => {
       const store = new Cache(cachePath(options));
       const before = store.stats().bytes;
-      const n = store.prune(options.olderThan * 86_400_000);
+      const removed = store.prune(options.olderThan * 86_400_000);
       const after = store.stats().bytes;
       store.close();
-      writeStdout(`removed ${n} entries unused for ${options.olderThan} days; ${((before - after) / 1024).toFixed(0)} KiB freed\n`);
+      const extra = [removed.pages ? `${removed.pages} fetched page${removed.pages === 1 ? "" : "s"}` : "", removed.batches ? `${removed.batches} collected batch${removed.batches === 1 ? "" : "es"}` : ""].filter(Boolean);
+      writeStdout(`removed ${removed.entries} ${removed.entries === 1 ? "entry" : "entries"}${extra.length ? ` (and ${extra.join(" and ")})` : ""} unused for ${options.olderThan} days; ${((before - after) / 1024).toFixed(0)} KiB freed\n`);
     });
 
   batchesCommand(program);

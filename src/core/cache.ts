@@ -274,6 +274,7 @@ export class Cache {
   clear(): number {
     const { changes } = this.db.prepare("DELETE FROM results").run();
     if (this.hasTable("batches")) this.db.exec("DELETE FROM batch_tasks; DELETE FROM batches");
+    if (this.hasTable("pages")) this.db.exec("DELETE FROM pages");
     this.db.exec("VACUUM");
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     return changes;
@@ -285,12 +286,27 @@ export class Cache {
   }
 
   /** Removes entries not used for `olderThanMs`. */
-  prune(olderThanMs: number): number {
-    const { changes } = this.db.prepare("DELETE FROM results WHERE used < ?").run(Date.now() - olderThanMs);
+  /**
+   * Removes what was not used for `olderThanMs`: task answers, fetched pages (by when they were
+   * last fetched or revalidated) and collected batches with their tasks (a batch still open at the
+   * provider is kept, whatever its age).
+   */
+  prune(olderThanMs: number): { entries: number; pages: number; batches: number } {
+    const cutoff = Date.now() - olderThanMs;
+    const removed = this.db.transaction(() => {
+      const entries = this.db.prepare("DELETE FROM results WHERE used < ?").run(cutoff).changes;
+      const pages = this.hasTable("pages") ? this.db.prepare("DELETE FROM pages WHERE checked < ?").run(cutoff).changes : 0;
+      let batches = 0;
+      if (this.batchTables) {
+        this.db.prepare("DELETE FROM batch_tasks WHERE batch IN (SELECT id FROM batches WHERE collected = 1 AND updated < ?)").run(cutoff);
+        batches = this.db.prepare("DELETE FROM batches WHERE collected = 1 AND updated < ?").run(cutoff).changes;
+      }
+      return { entries, pages, batches };
+    })();
     // Give the space back to the disk, not only to SQLite's free list.
-    if (changes > 0) this.db.exec("VACUUM");
+    if (removed.entries + removed.pages + removed.batches > 0) this.db.exec("VACUUM");
     this.db.pragma("wal_checkpoint(TRUNCATE)");
-    return changes;
+    return removed;
   }
 
   close(): void {
