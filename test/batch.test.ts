@@ -89,6 +89,18 @@ describe("single-flight", () => {
     expect(server.requests).toHaveLength(1);
     expect(summary.usage).toMatchObject({ calls: 1, cacheHits: 1 });
   });
+
+  it("makes one joint call for two identical short articles under run: the second article's two tasks share it", async () => {
+    server.setHandler((body) => ({ delayMs: 100, then: fakeModel(body) }));
+    const dir = tempDir();
+    const text = articleText(generateArticle(12));
+    writeFileSync(path.join(dir, "a.txt"), text);
+    writeFileSync(path.join(dir, "b.txt"), text);
+    const summary = await runBatch(readArticles([dir]), testPipeline(server.url));
+    expect(summary.done).toBe(2);
+    expect(server.requests.map((r) => r.task)).toEqual([expect.stringMatching(/^translate \w+ \+ digest /)]);
+    expect(summary.usage).toMatchObject({ calls: 1, cacheHits: 2 });
+  });
 });
 
 describe("usage, cost and dry-run", () => {
