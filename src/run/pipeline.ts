@@ -60,7 +60,7 @@ export interface PipelineOptions {
    * other calls once the first is answered, so they hit the cached prefix (default true; false: each call at once).
    */
   prefixFirst?: boolean;
-  /** One joint call for an article's tasks where the article is too short for a prompt cache (default true; false: a call per task, as for the Batch API). */
+  /** One joint call for an article's tasks where the article is too short for a prompt cache (default true; false: a call per task). */
   joint?: boolean;
 }
 

@@ -41,7 +41,7 @@ export class ArticleCalls {
   constructor(
     private readonly run: TaskRun,
     jobs: number,
-    /** false: never a joint call (e.g. answers come from the Batch API, a line per task). */
+    /** false: never a joint call (the pipeline's `joint: false`: a call per task). */
     private readonly joint = true,
   ) {
     this.pending = jobs;
