@@ -8,7 +8,8 @@ import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { tempDir, testPipeline } from "./support/setup.ts";
-import { startReviewServer, type ReviewServer } from "../src/serve/index.ts";
+import { channelsOf, deskFormality, startReviewServer, type ReviewServer } from "../src/serve/index.ts";
+import type { ArticleResult } from "../src/core/types.ts";
 import { processArticle } from "../src/run/pipeline.ts";
 import { writeResultFiles } from "../src/render/files.ts";
 import { Cache } from "../src/core/cache.ts";
@@ -246,6 +247,69 @@ describe("model help", () => {
     expect(Object.keys(answer.json.value).sort()).toEqual(["de", "en"]);
     expect(answer.json.value.de.keyPoints.length).toBeGreaterThanOrEqual(3);
     expect(answer.json.usage.calls).toBe(1);
+  });
+
+  test("the digest re-run asks for the channel texts the result has and proposes them", async () => {
+    // The German story was made with --channels push,social,seo: the re-run asks for the same set.
+    const answer = await post(`/api/articles/${ids.german}/digest`, { fresh: true });
+    expect(answer.status).toBe(200);
+    expect(model.requests.map((r) => r.task)).toEqual(["digest de,en +push,social,seo"]);
+    for (const lang of ["de", "en"]) {
+      expect(Object.keys(answer.json.value[lang].channels)).toEqual(["push", "social", "seoTitle", "seoDescription"]);
+    }
+    expect(answer.json.value.de.channels.push).toMatch(/^Neue Entwicklung: /);
+
+    // A result without channel texts: the digest as `run` without --channels asks for it.
+    model.requests.length = 0;
+    const plain = await post(`/api/articles/${ids.warned}/digest`, { fresh: true });
+    expect(plain.status).toBe(200);
+    expect(model.requests.map((r) => r.task)).toEqual(["digest de,en"]);
+    expect(plain.json.value.de.channels).toBeUndefined();
+  });
+
+  test("the channels of a result are read back from its fields", () => {
+    const result = (languages: Record<string, unknown>) => ({ languages }) as unknown as ArticleResult;
+    expect(channelsOf(result({ de: { summary: "x" }, en: {} }))).toEqual([]);
+    expect(channelsOf(result({ de: { channels: { seoDescription: "x" } } }))).toEqual(["seo"]);
+    expect(channelsOf(result({ de: { channels: { social: "x" } }, en: { channels: { push: "y", seoTitle: "z" } } }))).toEqual(["push", "social", "seo"]);
+    expect(channelsOf(result({ de: { channels: "push" }, en: { channels: ["push"] } }))).toEqual([]);
+  });
+
+  test("the desk's register is the option, else $NEWSDESK_FORMALITY, as for `run`", () => {
+    expect(deskFormality({}, {})).toBeUndefined();
+    expect(deskFormality({}, { NEWSDESK_FORMALITY: " informal " })).toBe("informal");
+    expect(deskFormality({}, { NEWSDESK_FORMALITY: "de-CH=informal,de=formal" })).toEqual({ "de-CH": "informal", de: "formal" });
+    expect(deskFormality({ formality: "formal" }, { NEWSDESK_FORMALITY: "informal" })).toBe("formal");
+    expect(() => deskFormality({}, { NEWSDESK_FORMALITY: "casual" })).toThrow(/NEWSDESK_FORMALITY "casual": expected formal, informal/);
+  });
+
+  test("with a register, the digest re-run and the paragraph retranslation ask for it and check it", async () => {
+    const registered = await startReviewServer({
+      dir,
+      port: 0,
+      pipeline: () => testPipeline(model.url, { cache: new Cache(cacheFile), formality: "informal" }),
+    });
+    try {
+      const page = await request("GET", "/", { port: registered.port });
+      const token = /name="newsdesk-token" content="([^"]+)"/.exec(page.body)![1]!;
+      const headers = { "content-type": "application/json", "x-newsdesk-token": token };
+      const digest = await request("POST", `/api/articles/${ids.german}/digest`, { port: registered.port, headers, body: "{}" });
+      expect(digest.status).toBe(200);
+      const prompt = model.requests[0]!.messages.map((m) => m.content).join("\n");
+      expect(prompt).toContain('de: Register: address the reader informally ("du"');
+      // The test model's German teaser says "lesen Sie hier": the register check finds it.
+      expect(digest.json.warnings.join("\n")).toMatch(/digest de: .*register is informal/);
+      model.requests.length = 0;
+      const paragraph = await request("POST", `/api/articles/${ids.warned}/retranslate`, {
+        port: registered.port,
+        headers,
+        body: JSON.stringify({ lang: "de", paragraph: 0 }),
+      });
+      expect(paragraph.status).toBe(200);
+      expect(model.requests[0]!.messages.map((m) => m.content).join("\n")).toContain('- Register: address the reader informally ("du"');
+    } finally {
+      await registered.close();
+    }
   });
 
   test("without a model, model help answers 503 and the rest works", async () => {
