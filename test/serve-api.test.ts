@@ -13,7 +13,7 @@ import type { ArticleResult } from "../src/core/types.ts";
 import { processArticle } from "../src/run/pipeline.ts";
 import { writeResultFiles } from "../src/render/files.ts";
 import { Cache } from "../src/core/cache.ts";
-import { fixtureArticles, makeResults, modelWithWarning, XSS } from "./serve-fixtures.ts";
+import { fixtureArticles, GERMAN_CHANNELS, makeResults, modelWithWarning, XSS } from "./serve-fixtures.ts";
 
 const model = useOpenAIServer({ handler: modelWithWarning });
 
@@ -196,6 +196,13 @@ describe("review", () => {
       { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.keyPoints", value: "x" }] },
       { etag: json.etag, editor: "A", action: "save", changes: [{ field: "source.path", value: "/etc/passwd" }] },
       { etag: json.etag, editor: "A", action: "save", changes: [{ field: "__proto__.polluted", value: "x" }] },
+      // Channel texts: only the four fields, each a string; headline options are read-only.
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.channels.push", value: ["x"] }] },
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.channels.email", value: "x" }] },
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.channels.__proto__", value: "x" }] },
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.channels", value: "x" }] },
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.headlines", value: ["x", "y", "z"] }] },
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.headlines.0.text", value: "x" }] },
       { etag: json.etag, editor: "A\nB", action: "save", changes: [] },
       { etag: json.etag, editor: "A", action: "publish", changes: [] },
     ]) {
@@ -203,6 +210,84 @@ describe("review", () => {
       expect(answer.status, JSON.stringify(body)).toBe(422);
     }
     expect(({} as any).polluted).toBeUndefined();
+    // A result made without --channels has no channel texts to edit: none is added.
+    const warned = await request("GET", `/api/articles/${ids.warned}`);
+    const added = await post(`/api/articles/${ids.warned}/review`, {
+      etag: warned.json.etag,
+      editor: "A",
+      action: "save",
+      changes: [{ field: "languages.de.channels.push", value: "x" }],
+    });
+    expect(added.status).toBe(422);
+    expect(added.json.error).toBe("languages.de.channels.push: the result has no such field");
+  });
+
+  test("channel texts are edited like the digest, held to their limits, and kept over a re-run", async () => {
+    // A folder of its own: the German story of the shared one stays unreviewed for the tests below.
+    const own = await makeResults(model.url);
+    const id = own.ids.german;
+    const desk2 = await startReviewServer({ dir: own.dir, port: 0 });
+    try {
+      const port = desk2.port;
+      const token = /name="newsdesk-token" content="([^"]+)"/.exec((await request("GET", "/", { port })).body)![1]!;
+      const save = (body: unknown) =>
+        request("POST", `/api/articles/${id}/review`, {
+          port,
+          headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: `http://127.0.0.1:${port}` },
+          body: JSON.stringify(body),
+        });
+      const { json } = await request("GET", `/api/articles/${id}`, { port });
+      expect(json.limits.channelChars).toEqual({ push: 110, social: 280, seoTitle: 60, seoDescription: 155 });
+      const de = json.result.languages.de;
+      expect(Object.keys(de.channels)).toEqual(["push", "social", "seoTitle", "seoDescription"]);
+      expect(de.headlines).toHaveLength(3);
+
+      const changes = [
+        { field: "languages.de.channels.push", value: "  Neu:\n <b>Fähre</b> fährt wieder  " },
+        { field: "languages.de.channels.social", value: "Zeile eins\nZeile zwei " },
+        { field: "languages.en.channels.seoDescription", value: json.result.languages.en.channels.seoDescription }, // unchanged: no edit
+      ];
+      const saved = await save({ etag: json.etag, editor: "Lena Huber", action: "save", changes });
+      expect(saved.status).toBe(200);
+      // Push, SEO title and description stay one line; a social post keeps its line break.
+      expect(saved.json.result.languages.de.channels).toMatchObject({ push: "Neu: <b>Fähre</b> fährt wieder", social: "Zeile eins\nZeile zwei" });
+      expect(saved.json.result.review.edits).toEqual([
+        expect.objectContaining({ field: "languages.de.channels.push", before: de.channels.push, after: "Neu: <b>Fähre</b> fährt wieder", editor: "Lena Huber" }),
+        expect.objectContaining({ field: "languages.de.channels.social", before: de.channels.social, after: "Zeile eins\nZeile zwei" }),
+      ]);
+      // The Markdown file is written again from the edited texts, escaped as every text is.
+      const markdown = readFileSync(path.join(own.dir, `${id}.de.md`), "utf8");
+      expect(markdown).toContain("Neu: &lt;b\\>Fähre&lt;/b\\> fährt wieder");
+      expect(markdown).not.toContain("<b>");
+
+      // A channel text over its limit cannot be approved (61 characters; the SEO title has 60).
+      const long = "x".repeat(61);
+      const refused = await save({ etag: saved.json.etag, editor: "Lena Huber", action: "approve", changes: [{ field: "languages.de.channels.seoTitle", value: long }] });
+      expect(refused.status).toBe(422);
+      expect(refused.json.error).toBe("cannot approve: de: the SEO title (seoTitle) has 61 characters (at most 60)");
+      const approved = await save({
+        etag: saved.json.etag,
+        editor: "Lena Huber",
+        action: "approve",
+        changes: [{ field: "languages.de.channels.seoTitle", value: ` ${"x".repeat(60)} ` }],
+      });
+      expect(approved.status).toBe(200);
+      expect(approved.json.result.review.status).toBe("approved");
+
+      // `run --channels push,social,seo --out` again: the file keeps the edited texts, the new answer beside them.
+      const pipeline = testPipeline(model.url, { channels: [...GERMAN_CHANNELS] });
+      const rerun = await processArticle(fixtureArticles()[4]!, pipeline);
+      pipeline.options.cache?.close();
+      writeResultFiles(own.dir, rerun);
+      const file = JSON.parse(readFileSync(path.join(own.dir, `${id}.json`), "utf8"));
+      expect(file.review.status).toBe("approved");
+      expect(file.languages.de.channels.push).toBe("Neu: <b>Fähre</b> fährt wieder");
+      expect(file.languages.de.channels.seoTitle).toBe("x".repeat(60));
+      expect(file.languages.de.headlines).toEqual(de.headlines);
+      expect(file.review.modelAnswer.languages.de.channels.push).toBe(de.channels.push);
+    } finally {
+      await desk2.close();
+    }
   });
 
   test("a re-run keeps the approved edit and stores the new model answer beside it", async () => {
@@ -447,6 +532,9 @@ describe("safety", () => {
     const bodies = [
       "", "{", "null", "[]", "\"x\"", "1e309", "{\"etag\":1}", "{\"__proto__\":{\"x\":1}}",
       JSON.stringify({ etag: "0".repeat(64), editor: "F", action: "save", changes: [{ field: "languages.de.summary", value: 5 }] }),
+      JSON.stringify({ etag: "0".repeat(64), editor: "F", action: "save", changes: [{ field: "languages.de.channels.push", value: ["x"] }] }),
+      JSON.stringify({ etag: "0".repeat(64), editor: "F", action: "approve", changes: [{ field: "languages.de.channels.constructor", value: "x" }] }),
+      JSON.stringify({ etag: "0".repeat(64), editor: "F", action: "save", changes: [{ field: "languages.de.headlines", value: ["x"] }] }),
       JSON.stringify({ lang: "de", paragraph: -1 }), JSON.stringify({ lang: "de", paragraph: 1.5 }), JSON.stringify({ fresh: "yes" }),
       "\u0000\u0001\u0002", Buffer.from([0xff, 0xfe, 0xfd]).toString("latin1"), "{\"a\":" + "[".repeat(5000),
     ];
