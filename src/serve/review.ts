@@ -26,7 +26,7 @@ export interface Review {
   edits: Edit[];
   /** Warnings (their exact text) an editor marked as resolved. */
   resolved: string[];
-  /** A re-run's model answer, stored beside the reviewed texts by the writer (src/output/files.ts). */
+  /** A re-run's model answer, stored beside the reviewed texts by the writer (src/render/files.ts). */
   modelAnswer?: Record<string, unknown> & { at: string };
 }
 
