@@ -8,11 +8,12 @@ import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { tempDir, testPipeline } from "./support/setup.ts";
-import { startReviewServer, type ReviewServer } from "../src/serve/index.ts";
+import { channelsOf, deskFormality, startReviewServer, type ReviewServer } from "../src/serve/index.ts";
+import type { ArticleResult } from "../src/core/types.ts";
 import { processArticle } from "../src/run/pipeline.ts";
 import { writeResultFiles } from "../src/render/files.ts";
 import { Cache } from "../src/core/cache.ts";
-import { fixtureArticles, makeResults, modelWithWarning, XSS } from "./serve-fixtures.ts";
+import { fixtureArticles, GERMAN_CHANNELS, makeResults, modelWithWarning, XSS } from "./serve-fixtures.ts";
 
 const model = useOpenAIServer({ handler: modelWithWarning });
 
@@ -195,6 +196,13 @@ describe("review", () => {
       { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.keyPoints", value: "x" }] },
       { etag: json.etag, editor: "A", action: "save", changes: [{ field: "source.path", value: "/etc/passwd" }] },
       { etag: json.etag, editor: "A", action: "save", changes: [{ field: "__proto__.polluted", value: "x" }] },
+      // Channel texts: only the four fields, each a string; headline options are read-only.
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.channels.push", value: ["x"] }] },
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.channels.email", value: "x" }] },
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.channels.__proto__", value: "x" }] },
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.channels", value: "x" }] },
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.headlines", value: ["x", "y", "z"] }] },
+      { etag: json.etag, editor: "A", action: "save", changes: [{ field: "languages.de.headlines.0.text", value: "x" }] },
       { etag: json.etag, editor: "A\nB", action: "save", changes: [] },
       { etag: json.etag, editor: "A", action: "publish", changes: [] },
     ]) {
@@ -202,6 +210,84 @@ describe("review", () => {
       expect(answer.status, JSON.stringify(body)).toBe(422);
     }
     expect(({} as any).polluted).toBeUndefined();
+    // A result made without --channels has no channel texts to edit: none is added.
+    const warned = await request("GET", `/api/articles/${ids.warned}`);
+    const added = await post(`/api/articles/${ids.warned}/review`, {
+      etag: warned.json.etag,
+      editor: "A",
+      action: "save",
+      changes: [{ field: "languages.de.channels.push", value: "x" }],
+    });
+    expect(added.status).toBe(422);
+    expect(added.json.error).toBe("languages.de.channels.push: the result has no such field");
+  });
+
+  test("channel texts are edited like the digest, held to their limits, and kept over a re-run", async () => {
+    // A folder of its own: the German story of the shared one stays unreviewed for the tests below.
+    const own = await makeResults(model.url);
+    const id = own.ids.german;
+    const desk2 = await startReviewServer({ dir: own.dir, port: 0 });
+    try {
+      const port = desk2.port;
+      const token = /name="newsdesk-token" content="([^"]+)"/.exec((await request("GET", "/", { port })).body)![1]!;
+      const save = (body: unknown) =>
+        request("POST", `/api/articles/${id}/review`, {
+          port,
+          headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: `http://127.0.0.1:${port}` },
+          body: JSON.stringify(body),
+        });
+      const { json } = await request("GET", `/api/articles/${id}`, { port });
+      expect(json.limits.channelChars).toEqual({ push: 110, social: 280, seoTitle: 60, seoDescription: 155 });
+      const de = json.result.languages.de;
+      expect(Object.keys(de.channels)).toEqual(["push", "social", "seoTitle", "seoDescription"]);
+      expect(de.headlines).toHaveLength(3);
+
+      const changes = [
+        { field: "languages.de.channels.push", value: "  Neu:\n <b>Fähre</b> fährt wieder  " },
+        { field: "languages.de.channels.social", value: "Zeile eins\nZeile zwei " },
+        { field: "languages.en.channels.seoDescription", value: json.result.languages.en.channels.seoDescription }, // unchanged: no edit
+      ];
+      const saved = await save({ etag: json.etag, editor: "Lena Huber", action: "save", changes });
+      expect(saved.status).toBe(200);
+      // Push, SEO title and description stay one line; a social post keeps its line break.
+      expect(saved.json.result.languages.de.channels).toMatchObject({ push: "Neu: <b>Fähre</b> fährt wieder", social: "Zeile eins\nZeile zwei" });
+      expect(saved.json.result.review.edits).toEqual([
+        expect.objectContaining({ field: "languages.de.channels.push", before: de.channels.push, after: "Neu: <b>Fähre</b> fährt wieder", editor: "Lena Huber" }),
+        expect.objectContaining({ field: "languages.de.channels.social", before: de.channels.social, after: "Zeile eins\nZeile zwei" }),
+      ]);
+      // The Markdown file is written again from the edited texts, escaped as every text is.
+      const markdown = readFileSync(path.join(own.dir, `${id}.de.md`), "utf8");
+      expect(markdown).toContain("Neu: &lt;b\\>Fähre&lt;/b\\> fährt wieder");
+      expect(markdown).not.toContain("<b>");
+
+      // A channel text over its limit cannot be approved (61 characters; the SEO title has 60).
+      const long = "x".repeat(61);
+      const refused = await save({ etag: saved.json.etag, editor: "Lena Huber", action: "approve", changes: [{ field: "languages.de.channels.seoTitle", value: long }] });
+      expect(refused.status).toBe(422);
+      expect(refused.json.error).toBe("cannot approve: de: the SEO title (seoTitle) has 61 characters (at most 60)");
+      const approved = await save({
+        etag: saved.json.etag,
+        editor: "Lena Huber",
+        action: "approve",
+        changes: [{ field: "languages.de.channels.seoTitle", value: ` ${"x".repeat(60)} ` }],
+      });
+      expect(approved.status).toBe(200);
+      expect(approved.json.result.review.status).toBe("approved");
+
+      // `run --channels push,social,seo --out` again: the file keeps the edited texts, the new answer beside them.
+      const pipeline = testPipeline(model.url, { channels: [...GERMAN_CHANNELS] });
+      const rerun = await processArticle(fixtureArticles()[4]!, pipeline);
+      pipeline.options.cache?.close();
+      writeResultFiles(own.dir, rerun);
+      const file = JSON.parse(readFileSync(path.join(own.dir, `${id}.json`), "utf8"));
+      expect(file.review.status).toBe("approved");
+      expect(file.languages.de.channels.push).toBe("Neu: <b>Fähre</b> fährt wieder");
+      expect(file.languages.de.channels.seoTitle).toBe("x".repeat(60));
+      expect(file.languages.de.headlines).toEqual(de.headlines);
+      expect(file.review.modelAnswer.languages.de.channels.push).toBe(de.channels.push);
+    } finally {
+      await desk2.close();
+    }
   });
 
   test("a re-run keeps the approved edit and stores the new model answer beside it", async () => {
@@ -246,6 +332,69 @@ describe("model help", () => {
     expect(Object.keys(answer.json.value).sort()).toEqual(["de", "en"]);
     expect(answer.json.value.de.keyPoints.length).toBeGreaterThanOrEqual(3);
     expect(answer.json.usage.calls).toBe(1);
+  });
+
+  test("the digest re-run asks for the channel texts the result has and proposes them", async () => {
+    // The German story was made with --channels push,social,seo: the re-run asks for the same set.
+    const answer = await post(`/api/articles/${ids.german}/digest`, { fresh: true });
+    expect(answer.status).toBe(200);
+    expect(model.requests.map((r) => r.task)).toEqual(["digest de,en +push,social,seo"]);
+    for (const lang of ["de", "en"]) {
+      expect(Object.keys(answer.json.value[lang].channels)).toEqual(["push", "social", "seoTitle", "seoDescription"]);
+    }
+    expect(answer.json.value.de.channels.push).toMatch(/^Neue Entwicklung: /);
+
+    // A result without channel texts: the digest as `run` without --channels asks for it.
+    model.requests.length = 0;
+    const plain = await post(`/api/articles/${ids.warned}/digest`, { fresh: true });
+    expect(plain.status).toBe(200);
+    expect(model.requests.map((r) => r.task)).toEqual(["digest de,en"]);
+    expect(plain.json.value.de.channels).toBeUndefined();
+  });
+
+  test("the channels of a result are read back from its fields", () => {
+    const result = (languages: Record<string, unknown>) => ({ languages }) as unknown as ArticleResult;
+    expect(channelsOf(result({ de: { summary: "x" }, en: {} }))).toEqual([]);
+    expect(channelsOf(result({ de: { channels: { seoDescription: "x" } } }))).toEqual(["seo"]);
+    expect(channelsOf(result({ de: { channels: { social: "x" } }, en: { channels: { push: "y", seoTitle: "z" } } }))).toEqual(["push", "social", "seo"]);
+    expect(channelsOf(result({ de: { channels: "push" }, en: { channels: ["push"] } }))).toEqual([]);
+  });
+
+  test("the desk's register is the option, else $NEWSDESK_FORMALITY, as for `run`", () => {
+    expect(deskFormality({}, {})).toBeUndefined();
+    expect(deskFormality({}, { NEWSDESK_FORMALITY: " informal " })).toBe("informal");
+    expect(deskFormality({}, { NEWSDESK_FORMALITY: "de-CH=informal,de=formal" })).toEqual({ "de-CH": "informal", de: "formal" });
+    expect(deskFormality({ formality: "formal" }, { NEWSDESK_FORMALITY: "informal" })).toBe("formal");
+    expect(() => deskFormality({}, { NEWSDESK_FORMALITY: "casual" })).toThrow(/NEWSDESK_FORMALITY "casual": expected formal, informal/);
+  });
+
+  test("with a register, the digest re-run and the paragraph retranslation ask for it and check it", async () => {
+    const registered = await startReviewServer({
+      dir,
+      port: 0,
+      pipeline: () => testPipeline(model.url, { cache: new Cache(cacheFile), formality: "informal" }),
+    });
+    try {
+      const page = await request("GET", "/", { port: registered.port });
+      const token = /name="newsdesk-token" content="([^"]+)"/.exec(page.body)![1]!;
+      const headers = { "content-type": "application/json", "x-newsdesk-token": token };
+      const digest = await request("POST", `/api/articles/${ids.german}/digest`, { port: registered.port, headers, body: "{}" });
+      expect(digest.status).toBe(200);
+      const prompt = model.requests[0]!.messages.map((m) => m.content).join("\n");
+      expect(prompt).toContain('de: Register: address the reader informally ("du"');
+      // The test model's German teaser says "lesen Sie hier": the register check finds it.
+      expect(digest.json.warnings.join("\n")).toMatch(/digest de: .*register is informal/);
+      model.requests.length = 0;
+      const paragraph = await request("POST", `/api/articles/${ids.warned}/retranslate`, {
+        port: registered.port,
+        headers,
+        body: JSON.stringify({ lang: "de", paragraph: 0 }),
+      });
+      expect(paragraph.status).toBe(200);
+      expect(model.requests[0]!.messages.map((m) => m.content).join("\n")).toContain('- Register: address the reader informally ("du"');
+    } finally {
+      await registered.close();
+    }
   });
 
   test("without a model, model help answers 503 and the rest works", async () => {
@@ -383,6 +532,9 @@ describe("safety", () => {
     const bodies = [
       "", "{", "null", "[]", "\"x\"", "1e309", "{\"etag\":1}", "{\"__proto__\":{\"x\":1}}",
       JSON.stringify({ etag: "0".repeat(64), editor: "F", action: "save", changes: [{ field: "languages.de.summary", value: 5 }] }),
+      JSON.stringify({ etag: "0".repeat(64), editor: "F", action: "save", changes: [{ field: "languages.de.channels.push", value: ["x"] }] }),
+      JSON.stringify({ etag: "0".repeat(64), editor: "F", action: "approve", changes: [{ field: "languages.de.channels.constructor", value: "x" }] }),
+      JSON.stringify({ etag: "0".repeat(64), editor: "F", action: "save", changes: [{ field: "languages.de.headlines", value: ["x"] }] }),
       JSON.stringify({ lang: "de", paragraph: -1 }), JSON.stringify({ lang: "de", paragraph: 1.5 }), JSON.stringify({ fresh: "yes" }),
       "\u0000\u0001\u0002", Buffer.from([0xff, 0xfe, 0xfd]).toString("latin1"), "{\"a\":" + "[".repeat(5000),
     ];

@@ -22,6 +22,7 @@ if (!CHROMIUM) {
 }
 const SCREENSHOT = path.join(ROOT, "docs/review.png");
 const EDITED_POINT = "Geprüft: Die Stadt bezahlt den Rest <b>selbst</b>.";
+const EDITED_PUSH = `Fähre fährt wieder ${XSS}`;
 
 const model = useOpenAIServer({ handler: modelWithWarning });
 
@@ -156,6 +157,63 @@ describe.skipIf(!CHROMIUM)("review desk in a browser", () => {
     expect(download.suggestedFilename()).toBe("newsletter.de.html");
     expect(readFileSync((await download.path())!, "utf8")).toBe(html);
 
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  test("channel texts with live limits, headline options, the digest re-run refilling them, save and reload", async () => {
+    const original = JSON.parse(readFileSync(path.join(dir, `${ids.german}.json`), "utf8")).languages.de;
+    await page.goto(`${desk.url}#/a/${ids.german}`);
+    await page.waitForSelector('section.digest[data-lang="de"] .channels');
+    const de = page.locator('section.digest[data-lang="de"]');
+    const push = de.locator('.channels [data-channel="push"]');
+    expect(await de.locator(".channels [data-channel]").evaluateAll((fields) => fields.map((f) => f.getAttribute("data-channel")))).toEqual([
+      "push",
+      "social",
+      "seoTitle",
+      "seoDescription",
+    ]);
+    expect(await push.inputValue()).toBe(original.channels.push);
+    const pushCounter = de.locator('.channels label:has([data-channel="push"]) .counter');
+    expect(await pushCounter.textContent()).toBe(`${[...original.channels.push].length} / 110 characters`);
+
+    // Over the limit: the counter turns red and Approve is disabled; back within it, enabled again.
+    await push.fill("x".repeat(111));
+    expect(await pushCounter.textContent()).toBe("111 / 110 characters");
+    expect(await pushCounter.getAttribute("class")).toContain("over");
+    expect(await page.locator("#approve").isDisabled()).toBe(true);
+    await push.fill(EDITED_PUSH);
+    expect(await pushCounter.getAttribute("class")).not.toContain("over");
+    expect(await page.locator("#approve").isDisabled()).toBe(false);
+
+    // The digest re-run proposes channel texts too: they refill the fields.
+    const calls = model.requests.length;
+    await page.click("#rerun-digest");
+    await page.waitForFunction((text) => (document.querySelector('section.digest[data-lang="de"] [data-channel="push"]') as HTMLInputElement | null)?.value === text, original.channels.push);
+    expect(model.requests.length).toBe(calls + 1);
+    expect(model.requests.at(-1)!.task).toBe("digest de,en +push,social,seo");
+
+    // Headline options, read-only, each with its length; "Use" makes one the snippet headline (proposed).
+    const options = de.locator("ol.headline-options li");
+    expect(await options.locator(".option-text").allTextContents()).toEqual(original.headlines.map((h: { text: string }) => h.text));
+    expect(await options.nth(1).locator(".counter").textContent()).toBe(` ${original.headlines[1].chars} characters`);
+    await options.nth(1).locator("button.use-headline").click();
+    expect(await de.locator("input.headline").inputValue()).toBe(original.headlines[1].text);
+    expect(await de.locator("input.headline").getAttribute("class")).toContain("proposed");
+
+    // Edit the push alert (markup in it stays text) and save; reload: both edits come from the file.
+    await push.fill(EDITED_PUSH);
+    await page.fill("#editor", "Lena Huber");
+    await page.click("#save");
+    await page.waitForSelector(".meta .badge.in-review");
+    await page.reload();
+    await page.waitForSelector('section.digest[data-lang="de"] .channels');
+    expect(await push.inputValue()).toBe(EDITED_PUSH);
+    expect(await de.locator("input.headline").inputValue()).toBe(original.headlines[1].text);
+    const file = JSON.parse(readFileSync(path.join(dir, `${ids.german}.json`), "utf8"));
+    expect(file.review.edits.map((e: { field: string }) => e.field)).toEqual(["languages.de.snippet.headline", "languages.de.channels.push"]);
+    expect(file.languages.de.channels.push).toBe(EDITED_PUSH);
+    expect(await page.locator("img").count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(pageErrors).toEqual([]);
   }, 60_000);

@@ -75,20 +75,31 @@ export function fixtureArticles(): Article[] {
   return articles;
 }
 
-/** Runs the pipeline over the fixture articles and writes their result files into a new folder. */
+/** The channels the German story's result is made with (`run --channels push,social,seo`). */
+export const GERMAN_CHANNELS = ["push", "social", "seo"] as const;
+
+/**
+ * Runs the pipeline over the fixture articles and writes their result files into a new folder.
+ * The German story is made as `run --channels push,social,seo` and then `headlines` would make it:
+ * its result has channel texts and headline options in both languages.
+ */
 export async function makeResults(serverUrl: string, dir = path.join(tempDir("newsdesk-serve-"), "out")) {
   mkdirSync(dir, { recursive: true });
   const pipeline = testPipeline(serverUrl);
+  const withChannels = testPipeline(serverUrl, { channels: [...GERMAN_CHANNELS] });
+  const headlines = testPipeline(serverUrl, { tasks: ["headlines"] });
   const ids: Record<"warned" | "hostile" | "german" | "plain", string> = { warned: "", hostile: "", german: "", plain: "" };
   const articles = fixtureArticles();
   for (const [i, article] of articles.entries()) {
-    const result = await processArticle(article, pipeline);
+    const result = await processArticle(article, i === 4 ? withChannels : pipeline);
     writeResultFiles(dir, result);
+    // The headline options are added to the file as `newsdesk headlines --out` adds them.
+    if (i === 4) writeResultFiles(dir, await processArticle(article, headlines));
     if (i === 0) ids.warned = result.id;
     if (i === 1) ids.plain = result.id;
     if (i === 3) ids.hostile = result.id;
     if (i === 4) ids.german = result.id;
   }
-  pipeline.options.cache?.close();
+  for (const p of [pipeline, withChannels, headlines]) p.options.cache?.close();
   return { dir, ids, count: articles.length };
 }

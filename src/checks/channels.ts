@@ -26,7 +26,7 @@ export const CHANNEL_FIELD_NAMES: Record<ChannelField, string> = {
 };
 
 /** Fields that must stay on one line (a social post may have a line break). */
-const ONE_LINE: ReadonlySet<ChannelField> = new Set(["push", "seoTitle", "seoDescription"]);
+export const ONE_LINE_CHANNEL_FIELDS: ReadonlySet<ChannelField> = new Set(["push", "seoTitle", "seoDescription"]);
 
 /** The asked channels in their canonical order, each once: ["seo", "push"] -> ["push", "seo"]. */
 export function normaliseChannels(channels: readonly Channel[] | undefined): Channel[] {
@@ -60,7 +60,7 @@ export function checkChannels(texts: ChannelTexts, target: string): Finding[] {
     if (length > limit) {
       findings.push({ check: "channels", severity: "soft", message: `${name} (${field}) has ${length} characters, ${length - limit} over the limit of ${limit}` });
     }
-    if (ONE_LINE.has(field) && /[\r\n]/.test(text.trim())) {
+    if (ONE_LINE_CHANNEL_FIELDS.has(field) && /[\r\n]/.test(text.trim())) {
       findings.push({ check: "channels", severity: "soft", message: `${name} (${field}) runs over several lines; it must be one line` });
     }
   }

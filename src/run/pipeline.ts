@@ -87,15 +87,16 @@ export class Pipeline {
     this.tasks = options.tasks ?? ["translate", "digest"];
     const prompts = options.prompts ?? shared?.prompts ?? loadPromptSet();
     const limit = pLimit(Math.max(1, options.concurrency ?? 8));
-    this.run = shared ? { ...shared, languages: options.languages, cache: options.cache, tasks: this.tasks } : {
+    const channels = normaliseChannels(options.channels);
+    const asked = { channels: channels.length ? channels : undefined, formality: checkFormality(options.formality) };
+    this.run = shared ? { ...shared, ...asked, languages: options.languages, cache: options.cache, tasks: this.tasks } : {
       prompts,
       model: options.model,
       glossary: options.glossary ?? [],
       languages: options.languages,
       contextTokens: options.contextTokens,
       chunkTokens: options.chunkTokens,
-      channels: normaliseChannels(options.channels).length ? normaliseChannels(options.channels) : undefined,
-      formality: checkFormality(options.formality),
+      ...asked,
       tasks: options.tasks ?? ["translate", "digest"],
       chat: options.client,
       cache: options.cache,
@@ -120,8 +121,11 @@ export class Pipeline {
     return this.run;
   }
 
-  /** The same client, limiter and work in flight for other languages, or with another cache (e.g. one that only writes). */
-  derive(changes: { languages?: string[]; cache?: Cache | null }): Pipeline {
+  /**
+   * The same client, limiter and work in flight for other languages, channels or register, or with
+   * another cache (e.g. one that only writes). What is not given stays as it is.
+   */
+  derive(changes: { languages?: string[]; cache?: Cache | null; channels?: Channel[]; formality?: FormalitySetting }): Pipeline {
     return new Pipeline({ ...this.options, ...changes }, this.run);
   }
 

@@ -2,18 +2,20 @@
 // cache, limiter and prompts. Both give proposals: nothing is written to the result file until
 // the editor saves.
 import { fileURLToPath } from "node:url";
-import type { Article, ArticleResult, Usage } from "../core/types.ts";
+import { CHANNELS, type Article, type ArticleResult, type Channel, type ChannelTexts, type Usage } from "../core/types.ts";
 import type { Pipeline } from "../run/pipeline.ts";
 import { loadPrompt, renderPrompt, type Prompt } from "../core/prompts.ts";
 import { articleBlock, withoutEchoedNumber } from "../tasks/article-block.ts";
 import { cacheKey, type Cache } from "../core/cache.ts";
-import { ARTICLE_TASKS, articleTasksSchema, TranslationAnswer, TranslationSchema, type Translation } from "../tasks/schemas.ts";
+import { ARTICLE_TASKS, TranslationAnswer, TranslationSchema, type Translation } from "../tasks/schemas.ts";
 import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
 import { styleRules, targetFor } from "../core/styles.ts";
 import { languageName } from "../core/language.ts";
 import { applyHouseStyle, checkTranslation } from "../checks/index.ts";
+import { CHANNEL_FIELDS } from "../checks/channels.ts";
+import { formalityFor, registerRule } from "../core/formality.ts";
 import type { TaskOutcome } from "../tasks/context.ts";
-import { shapeHash, type TaskRequest } from "../tasks/request.ts";
+import { responseSchemaFor, shapeHash, type TaskRequest } from "../tasks/request.ts";
 import type { Digest } from "../tasks/schemas.ts";
 import { sourceKey } from "./review.ts";
 
@@ -84,13 +86,16 @@ function paragraphRequest(pipeline: Pipeline, article: Article, target: string, 
   const paragraph = article.paragraphs[index]!;
   const glossary = glossaryFor(pipeline.context.glossary, paragraph, target);
   const glossaryText = glossaryPromptText(glossary);
+  // The desk's register, as `run`'s translation asks for it (none set: the prompt as before).
+  const formality = formalityFor(pipeline.context.formality, target);
+  const styleLines = [...styleRules(target), ...(formality ? [registerRule(formality)] : [])];
   const messages = [
     // The same first bytes as every call of this article: a provider's prompt cache applies.
     ...renderPrompt(prompts.house, { article_id: article.id, article: articleBlock(article) }),
     ...renderPrompt(prompt, {
       target_language: languageName(target),
       paragraph_number: String(index + 1),
-      style_rules: styleRules(target).map((l) => `- ${l}`).join("\n"),
+      style_rules: styleLines.map((l) => `- ${l}`).join("\n"),
       glossary: glossaryText ? `- Use the desk's terms:\n${glossaryText}` : "",
     }),
   ];
@@ -111,7 +116,8 @@ function paragraphRequest(pipeline: Pipeline, article: Article, target: string, 
     }),
     messages,
     schema: TranslationAnswer,
-    responseSchema: articleTasksSchema(pipeline.context.languages),
+    // The response format the article's calls share (with the result's channels, as its run asked).
+    responseSchema: responseSchemaFor(pipeline.context.languages, pipeline.context.channels),
     schemaName: ARTICLE_TASKS,
     temperature: settings.temperature,
     maxTokens: settings.max_tokens,
@@ -125,6 +131,7 @@ function paragraphRequest(pipeline: Pipeline, article: Article, target: string, 
         output: { title: "", paragraphs: value.paragraphs },
         target,
         glossary,
+        formality,
       }).map((f) => ({ ...f, message: f.message.replace(/\bparagraph 1\b/g, `paragraph ${index + 1}`) }));
     },
   } as TaskRequest;
@@ -134,10 +141,13 @@ export interface DigestProposal {
   summary: string;
   keyPoints: string[];
   snippet: { headline: string; teaser: string };
+  /** The channel texts, when the result has them: the same channels its run asked for. */
+  channels?: ChannelTexts;
 }
 
 /**
- * The digest again, for every language of the result. `fresh`: skip the cached answer (the
+ * The digest again, for every language of the result, with the channel texts the result has
+ * (`languages.<lang>.channels`) and the pipeline's register. `fresh`: skip the cached answer (the
  * editor asked for a new one); the new answer is cached as usual.
  */
 export async function rerunDigest(
@@ -160,18 +170,32 @@ export async function rerunDigest(
       summary: style(digest.summary),
       keyPoints: digest.keyPoints.map(style),
       snippet: { headline: style(digest.snippet.headline), teaser: style(digest.snippet.teaser) },
+      ...(digest.channels ? { channels: Object.fromEntries(Object.entries(digest.channels).map(([field, text]) => [field, style(text)])) } : {}),
     };
   }
   return { value, warnings: outcome.warnings.map((w) => `digest ${w}`), usage: outcome.usage };
 }
 
 /**
- * The pipeline with the result's languages: they shape the response schema every call of an
- * article shares (and so the provider's prompt cache). Client, cache, limiter and in-flight table
- * stay the same.
+ * The channels a result's texts were made for (`--channels`), read back from the fields its
+ * languages hold: `seoTitle` or `seoDescription` -> "seo". None: the result has no channel texts.
+ */
+export function channelsOf(result: ArticleResult): Channel[] {
+  const fields = new Set<string>();
+  for (const version of Object.values(result.languages)) {
+    const channels: unknown = version?.channels;
+    if (channels && typeof channels === "object" && !Array.isArray(channels)) for (const field of Object.keys(channels)) fields.add(field);
+  }
+  return CHANNELS.filter((channel) => CHANNEL_FIELDS[channel].some((field) => fields.has(field)));
+}
+
+/**
+ * The pipeline with the result's languages and channels: they shape the response schema every
+ * call of an article shares (and so the provider's prompt cache), and the digest asks for the same
+ * channel texts again. Client, cache, limiter, register and in-flight table stay the same.
  */
 function forResult(pipeline: Pipeline, result: ArticleResult): Pipeline {
-  return pipeline.derive({ languages: Object.keys(result.languages) });
+  return pipeline.derive({ languages: Object.keys(result.languages), channels: channelsOf(result) });
 }
 
 /** The cache, but every lookup misses: the answer is made again and stored. */

@@ -9,11 +9,12 @@ import { createPipeline, type Pipeline } from "../run/pipeline.ts";
 import { loadPromptSet } from "../core/prompts.ts";
 import { defaultGlossaryPath, loadGlossary } from "../core/glossary.ts";
 import { loadPrices } from "../run/cost.ts";
+import { checkFormality, parseFormality, type FormalitySetting } from "../core/formality.ts";
 import { startReviewServer, DEFAULT_HOST, DEFAULT_PORT, type ReviewServer } from "./server.ts";
 
 export { startReviewServer, DEFAULT_HOST, DEFAULT_PORT, isLoopback, type ReviewServer, type ReviewServerOptions } from "./server.ts";
 export { applyReview, placeWarnings, limitProblems, LIMITS, type Review, type Edit, type ReviewedResult, type PlacedWarning } from "./review.ts";
-export { retranslateParagraph, rerunDigest } from "./assist.ts";
+export { retranslateParagraph, rerunDigest, channelsOf } from "./assist.ts";
 export { exportNewsletter, type ExportOptions } from "./export.ts";
 
 /** What `newsdesk serve` takes; the CLI only parses flags into this. */
@@ -31,6 +32,18 @@ export interface ServeOptions {
   glossary?: string | false;
   variants?: string[];
   prices?: string;
+  /**
+   * The German register for the model help, as `run --formality` takes it. Not given: the desk's
+   * $NEWSDESK_FORMALITY (environment or .env), as `run` reads it; neither: no register.
+   */
+  formality?: FormalitySetting;
+}
+
+/** The register the desk's model help asks for: the option, else $NEWSDESK_FORMALITY (a ConfigError when unusable), else none. */
+export function deskFormality(options: Pick<ServeOptions, "formality">, env: NodeJS.ProcessEnv = process.env): FormalitySetting | undefined {
+  if (options.formality !== undefined) return checkFormality(options.formality);
+  const desk = env.NEWSDESK_FORMALITY?.trim();
+  return desk ? parseFormality(desk, "NEWSDESK_FORMALITY") : undefined;
 }
 
 export function readTokenFile(file: string): string {
@@ -46,7 +59,7 @@ export function readTokenFile(file: string): string {
 }
 
 /** The pipeline the page's model help uses: the same configuration as `newsdesk run`. */
-function pipelineFactory(options: ServeOptions): () => Pipeline {
+function pipelineFactory(options: ServeOptions, formality: FormalitySetting | undefined): () => Pipeline {
   return () => {
     const config = modelConfig(process.env, options.model);
     return createPipeline({
@@ -58,6 +71,8 @@ function pipelineFactory(options: ServeOptions): () => Pipeline {
       prompts: loadPromptSet(options.prompts),
       glossary: options.glossary === false ? [] : loadGlossary(options.glossary ?? defaultGlossaryPath()),
       variants: options.variants,
+      // Each request asks for the channels its result has (assist.ts: forResult); the register is the desk's.
+      formality,
     });
   };
 }
@@ -66,7 +81,8 @@ function pipelineFactory(options: ServeOptions): () => Pipeline {
 export async function serve(options: ServeOptions): Promise<ReviewServer> {
   const host = options.host ?? DEFAULT_HOST;
   const token = options.tokenFile ? readTokenFile(options.tokenFile) : undefined;
-  const factory = pipelineFactory(options);
+  // Read at start, so a broken setting stops the desk (exit 2) as it stops `run`.
+  const factory = pipelineFactory(options, deskFormality(options));
   return startReviewServer({
     dir: options.dir,
     host,

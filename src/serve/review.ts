@@ -1,15 +1,16 @@
 // The review record of a result file and the pure logic around it: which fields an editor may
 // change, applying a change set, the length limits, and where each warning belongs.
 import { z } from "zod";
-import type { ArticleResult, LanguageResult } from "../core/types.ts";
+import type { ArticleResult, ChannelTexts, LanguageResult } from "../core/types.ts";
 import { baseLanguage } from "../core/language.ts";
+import { CHANNEL_FIELD_NAMES, CHANNEL_LIMITS, ONE_LINE_CHANNEL_FIELDS, type ChannelField } from "../checks/channels.ts";
 
 export type ReviewStatus = "in-review" | "approved";
 /** The state an article is in on the desk; "unreviewed": no review record yet. */
 export type DeskState = "unreviewed" | ReviewStatus;
 
 export interface Edit {
-  /** A path into the result: "languages.de.keyPoints", "languages.de.paragraphs.3", "languages.en.snippet.teaser". */
+  /** A path into the result: "languages.de.keyPoints", "languages.de.paragraphs.3", "languages.en.snippet.teaser", "languages.de.channels.push". */
   field: string;
   before: string | string[] | null;
   after: string | string[];
@@ -25,7 +26,7 @@ export interface Review {
   edits: Edit[];
   /** Warnings (their exact text) an editor marked as resolved. */
   resolved: string[];
-  /** A re-run's model answer, stored beside the reviewed texts by the writer (src/output/files.ts). */
+  /** A re-run's model answer, stored beside the reviewed texts by the writer (src/render/files.ts). */
   modelAnswer?: Record<string, unknown> & { at: string };
 }
 
@@ -38,10 +39,14 @@ export type ReviewedResult = ArticleResult & {
   provenance?: Record<string, unknown>;
 };
 
-export const LIMITS = { summaryWords: 60, teaserChars: 280, keyPointsMin: 3, keyPointsMax: 5 } as const;
+/** The limits the page counts live and an approval is held to; channel texts: characters per field (checks/channels.ts). */
+export const LIMITS = { summaryWords: 60, teaserChars: 280, keyPointsMin: 3, keyPointsMax: 5, channelChars: CHANNEL_LIMITS } as const;
 
 const LANG = "[a-z]{2,3}(?:-[A-Za-z]{2,4})?";
-const FIELD = new RegExp(`^languages\\.(${LANG})\\.(title|summary|keyPoints|paragraphs\\.(\\d{1,4})|snippet\\.(headline|teaser))$`);
+const CHANNEL_FIELD = Object.keys(CHANNEL_LIMITS).join("|");
+const FIELD = new RegExp(
+  `^languages\\.(${LANG})\\.(title|summary|keyPoints|paragraphs\\.(\\d{1,4})|snippet\\.(headline|teaser)|channels\\.(${CHANNEL_FIELD}))$`,
+);
 
 const text = z.string().max(20_000);
 export const ChangeSchema = z.strictObject({
@@ -82,6 +87,11 @@ export function wordCount(value: string): number {
   return value.trim() === "" ? 0 : value.trim().split(/\s+/u).length;
 }
 
+/** Characters of a channel text as the page counts them: code points of the trimmed text (what a save stores). */
+export function channelChars(value: string): number {
+  return [...value.trim()].length;
+}
+
 /** The limits a language's texts break, one line each ("de: summary has 64 words (at most 60)"). */
 export function limitProblems(result: ArticleResult): string[] {
   const problems: string[] = [];
@@ -92,6 +102,13 @@ export function limitProblems(result: ArticleResult): string[] {
     const teaser = version.snippet?.teaser;
     if (typeof teaser === "string" && [...teaser].length > LIMITS.teaserChars) {
       problems.push(`${lang}: teaser has ${[...teaser].length} characters (at most ${LIMITS.teaserChars})`);
+    }
+    const channels: Partial<Record<ChannelField, unknown>> | undefined = version.channels;
+    for (const field of Object.keys(CHANNEL_LIMITS) as ChannelField[]) {
+      const text = channels?.[field];
+      if (typeof text === "string" && channelChars(text) > CHANNEL_LIMITS[field]) {
+        problems.push(`${lang}: ${CHANNEL_FIELD_NAMES[field]} (${field}) has ${channelChars(text)} characters (at most ${CHANNEL_LIMITS[field]})`);
+      }
     }
     const points = version.keyPoints;
     if (Array.isArray(points)) {
@@ -110,22 +127,28 @@ export function fieldValue(result: ArticleResult, field: string): string | strin
   if (!m) return undefined;
   const version = result.languages[m[1]!] as Partial<LanguageResult> | undefined;
   if (!version || typeof version !== "object") return undefined;
-  const [, , name, index, part] = m;
+  const [, , name, index, part, channel] = m;
   if (index !== undefined) {
     const paragraphs = version.paragraphs;
     const i = Number(index);
     return Array.isArray(paragraphs) && i < paragraphs.length ? paragraphs[i] : undefined;
   }
   if (part !== undefined) return version.snippet?.[part as "headline" | "teaser"];
+  if (channel !== undefined) {
+    // Only a text the result has: an edit never adds a channel its run did not ask for.
+    const text: unknown = version.channels && Object.hasOwn(version.channels, channel) ? version.channels[channel as ChannelField] : undefined;
+    return typeof text === "string" ? text : undefined;
+  }
   return version[name as "title" | "summary" | "keyPoints"];
 }
 
 function setField(result: ArticleResult, field: string, value: string | string[]): void {
   const m = FIELD.exec(field)!;
   const version = result.languages[m[1]!]!;
-  const [, , name, index, part] = m;
+  const [, , name, index, part, channel] = m;
   if (index !== undefined) version.paragraphs![Number(index)] = value as string;
   else if (part !== undefined) version.snippet![part as "headline" | "teaser"] = value as string;
+  else if (channel !== undefined) (version.channels as ChannelTexts)[channel as ChannelField] = value as string;
   else (version as Record<string, unknown>)[name!] = value;
 }
 
@@ -152,9 +175,10 @@ export function applyReview(current: ReviewedResult, request: ReviewRequest, now
     if (isList !== Array.isArray(change.value)) {
       throw new ReviewError(422, `${change.field}: expected ${isList ? "a list of strings" : "a string"}`);
     }
+    const channel = /\.channels\.(\w+)$/.exec(change.field)?.[1] as ChannelField | undefined;
     const after = Array.isArray(change.value)
       ? change.value.map(oneLine).filter((p) => p !== "")
-      : /\.(title|snippet\.headline)$/.test(change.field)
+      : /\.(title|snippet\.headline)$/.test(change.field) || (channel !== undefined && ONE_LINE_CHANNEL_FIELDS.has(channel))
         ? oneLine(change.value)
         : change.value.trim();
     if (JSON.stringify(before) === JSON.stringify(after)) continue;

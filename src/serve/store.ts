@@ -21,6 +21,11 @@ const LanguageShape = z
     summary: z.string().optional(),
     keyPoints: z.array(z.string()).optional(),
     snippet: z.object({ headline: z.string(), teaser: z.string() }).loose().optional(),
+    channels: z
+      .object({ push: z.string().optional(), social: z.string().optional(), seoTitle: z.string().optional(), seoDescription: z.string().optional() })
+      .loose()
+      .optional(),
+    headlines: z.array(z.object({ text: z.string() }).loose()).optional(),
   })
   .loose();
 const ResultShape = z

@@ -71,6 +71,20 @@ function words(text) {
   return t === "" ? 0 : t.split(/\s+/u).length;
 }
 
+/** Characters as the limits count them: code points (a channel text: of the trimmed text, as it is saved). */
+function chars(text) {
+  return [...text].length;
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+/** Characters as `newsdesk headlines` counts a headline: an accented letter or an emoji is one. */
+function headlineChars(text) {
+  return [...graphemes.segment(text)].length;
+}
+
+/** The channel texts a digest may have (--channels), in the order `run` writes them. */
+const CHANNEL_LABELS = { push: "Push alert", social: "Social post", seoTitle: "SEO title", seoDescription: "SEO description" };
+
 // ---- routing ------------------------------------------------------------------------------
 
 async function route() {
@@ -208,7 +222,9 @@ function counter(input, measure, limit, unit) {
 }
 
 function digestEditor(lang, version, limits) {
-  if (!version.summary && !version.keyPoints && !version.snippet) return null;
+  const channels = version.channels && typeof version.channels === "object" ? version.channels : null;
+  const options = Array.isArray(version.headlines) ? version.headlines.filter((h) => h && typeof h.text === "string") : [];
+  if (!version.summary && !version.keyPoints && !version.snippet && !channels && options.length === 0) return null;
   const parts = [el("h3", { text: `Digest · ${lang}` })];
   if (typeof version.summary === "string") {
     const summary = el("textarea", { class: "summary", rows: 4, "data-field": `languages.${lang}.summary`, value: version.summary });
@@ -236,13 +252,53 @@ function digestEditor(lang, version, limits) {
     parts.push(el("div", { class: "field" }, el("span", { text: "Key points " }), count, list, addButton));
     queueMicrotask(refresh);
   }
+  let headline = null;
   if (version.snippet) {
-    const headline = el("input", { class: "headline", value: version.snippet.headline, maxlength: 500 });
+    headline = el("input", { class: "headline", value: version.snippet.headline, maxlength: 500 });
     const teaser = el("textarea", { class: "teaser", rows: 3, value: version.snippet.teaser });
     registerField(`languages.${lang}.snippet.headline`, () => headline.value);
     registerField(`languages.${lang}.snippet.teaser`, () => teaser.value);
     parts.push(el("label", { class: "field" }, el("span", { text: "Snippet headline" }), headline));
-    parts.push(el("label", { class: "field" }, el("span", { text: "Teaser " }), counter(teaser, (t) => [...t].length, limits.teaserChars, "characters"), teaser));
+    parts.push(el("label", { class: "field" }, el("span", { text: "Teaser " }), counter(teaser, chars, limits.teaserChars, "characters"), teaser));
+  }
+  if (options.length) {
+    // Read-only: the options `newsdesk headlines` wrote. "Use" fills the snippet headline (marked blue); Save keeps it.
+    const items = options.map((option, i) =>
+      el(
+        "li",
+        {},
+        el("span", { class: "option-text", text: option.text }),
+        el("span", { class: "counter", text: ` ${headlineChars(option.text)} characters` }),
+        headline
+          ? el("button", {
+              type: "button",
+              class: "small use-headline",
+              text: "Use",
+              title: "take this option as the snippet headline; save to keep it",
+              onclick: () => {
+                headline.value = option.text;
+                headline.classList.add("proposed");
+                toast(`Headline option ${i + 1} is the snippet headline now; save to keep it`);
+              },
+            })
+          : null,
+      ),
+    );
+    parts.push(el("div", { class: "field headline-options" }, el("span", { text: "Headline options" }), el("ol", { class: "headline-options" }, items)));
+  }
+  if (channels) {
+    const fields = Object.keys(CHANNEL_LABELS).filter((field) => typeof channels[field] === "string");
+    const inputs = fields.map((field) => {
+      const limit = limits.channelChars[field];
+      // A social post may run over lines; the others are one line.
+      const input =
+        field === "social"
+          ? el("textarea", { class: "channel", rows: 3, "data-channel": field, value: channels[field] })
+          : el("input", { class: "channel", "data-channel": field, value: channels[field], maxlength: 2000 });
+      registerField(`languages.${lang}.channels.${field}`, () => input.value);
+      return el("label", { class: "field" }, el("span", { text: `${CHANNEL_LABELS[field]} ` }), counter(input, (t) => chars(t.trim()), limit, "characters"), input);
+    });
+    if (inputs.length) parts.push(el("div", { class: "channels", "data-lang": lang }, el("h4", { text: "Channels" }), inputs));
   }
   return el("section", { class: "digest", "data-lang": lang }, parts);
 }
@@ -403,6 +459,8 @@ async function rerunDigest(e) {
       version.summary = digest.summary;
       version.keyPoints = digest.keyPoints;
       version.snippet = digest.snippet;
+      // The channel texts, when the result has them (the re-run asked for the same channels).
+      if (digest.channels) version.channels = digest.channels;
     }
     current.data = proposed;
     renderArticle();
