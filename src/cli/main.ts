@@ -26,7 +26,6 @@ import { createProgress, progressMode } from "./progress.ts";
 import { estimateCost, formatCost, loadPrices } from "../run/cost.ts";
 import { KNOWN_VARIANTS } from "../core/styles.ts";
 import { parseFormality, type FormalitySetting } from "../core/formality.ts";
-import { readFileSync } from "node:fs";
 import { planBatch, worstCaseCalls } from "../run/plan.ts";
 import { BatchAnswers, refreshBatch, viaBatch, type ViaBatchOptions, type ViaBatchResult } from "../run/batch-api.ts";
 import { addCosts } from "../run/cost.ts";
@@ -35,6 +34,10 @@ import type { ReadItem } from "../article/index.ts";
 import { writeFileAtomic } from "../render/files.ts";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, io, isStdoutClosed, say, startRun, terminalSafe, writeStdout, type CliIo } from "./io.ts";
+import { packageVersion } from "./version.ts";
+
+export { terminalSafe, type CliIo };
 
 interface CommonFlags {
   model?: string;
@@ -69,10 +72,6 @@ interface CommonFlags {
   unfinished?: "resubmit" | "sync";
   batchSize?: number;
 }
-
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -311,15 +310,6 @@ class Session {
     process.removeListener("SIGINT", this.onInterrupt);
     this.cache?.close();
   }
-}
-
-/** One line for the terminal: control characters (a newline or escape in a file name, say) shown escaped. */
-export function terminalSafe(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\t" ? " " : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
-}
-
-function say(line: string) {
-  io.stderr.write(terminalSafe(line) + "\n");
 }
 
 function log(flags: CommonFlags, line: string) {
@@ -767,10 +757,6 @@ function cachePathOf(flag?: string): string {
   return flag ?? defaultCachePath(io.env);
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-}
-
 export function buildProgram(): Command {
   const program = new Command("newsdesk")
     .description("Translate, summarise and build newsletter snippets for a bilingual news desk")
@@ -1102,38 +1088,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Where a run reads and writes: the process's own streams, or a caller's (tests run the CLI in-process). */
-export interface CliIo {
-  /** As process.argv: [node, script, ...arguments]. */
-  argv: string[];
-  env: Record<string, string | undefined>;
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-}
-
-interface RunState extends CliIo {
-  exitCode?: number;
-  /** The reader of stdout went away (EPIPE, | head). */
-  stdoutGone: boolean;
-  stdoutClosed: Promise<void>;
-  envFiles: string[];
-}
-
-// The run in progress. Runs of one process take turns (see runCli), so one is enough.
-let io: RunState;
-
-// stdout is where results go. A reader may be slow (everything queued must reach it: the process
-// ends by itself once stdout is drained, never by process.exit) or may go away (| head): then the
-// run stops quietly, keeping what the cache holds.
-function isStdoutClosed(): boolean {
-  return io.stdoutGone;
-}
-
-function writeStdout(text: string): void {
-  if (!io.stdoutGone) io.stdout.write(text);
-}
-
 let turn: Promise<unknown> = Promise.resolve();
 
 /**
@@ -1148,25 +1102,7 @@ export function runCli(options: Partial<CliIo> = {}): Promise<number> {
 }
 
 async function runOnce(options: Partial<CliIo>): Promise<number> {
-  const stdout = options.stdout ?? process.stdout;
-  let gone!: () => void;
-  const state: RunState = {
-    argv: options.argv ?? process.argv,
-    env: options.env ?? process.env,
-    stdout,
-    stderr: options.stderr ?? process.stderr,
-    stdin: options.stdin ?? process.stdin,
-    stdoutGone: false,
-    stdoutClosed: new Promise<void>((resolve) => (gone = resolve)),
-    envFiles: [],
-  };
-  const onError = (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
-    state.stdoutGone = true;
-    gone();
-  };
-  stdout.on("error", onError);
-  io = state;
+  const finish = startRun(options);
   try {
     io.envFiles = loadEnvFile(".env", io.env);
     registerSecret(io.env.OPENAI_API_KEY);
@@ -1182,7 +1118,7 @@ async function runOnce(options: Partial<CliIo>): Promise<number> {
       return exitCodeOf(error);
     }
   } finally {
-    stdout.removeListener("error", onError);
+    finish();
   }
 }
 
