@@ -19,26 +19,23 @@ import { defaultGlossaryPath, loadGlossary } from "../core/glossary.ts";
 import { itemHeadline, loadLayout, renderNewsletter, type NewsletterItem } from "../render/newsletter/index.ts";
 import { HEADLINES_PER_LANGUAGE } from "../tasks/headlines.ts";
 import { batchReport, formatPlan, formatUsageLine } from "./report.ts";
-import { createScheduler, type Scheduler } from "../model/scheduler.ts";
 import { createProgress, progressMode } from "./progress.ts";
 import { estimateCost, formatCost, loadPrices } from "../run/cost.ts";
 import { planBatch, worstCaseCalls } from "../run/plan.ts";
-import { BatchAnswers, refreshBatch, viaBatch, type ViaBatchOptions, type ViaBatchResult } from "../run/batch-api.ts";
+import { refreshBatch, viaBatch, type ViaBatchOptions, type ViaBatchResult } from "../run/batch-api.ts";
 import { addCosts } from "../run/cost.ts";
-import type { ChatModel } from "../model/provider.ts";
 import type { ReadItem } from "../article/index.ts";
 import { writeFileAtomic } from "../render/files.ts";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, io, isStdoutClosed, say, startRun, terminalSafe, writeStdout, type CliIo } from "./io.ts";
 import { packageVersion } from "./version.ts";
-
+import { Session } from "./session.ts";
 import {
   atLeastOne,
   cacheFileOf,
   cachePathOf,
   channelList,
-  checkPaths,
   checkVariants,
   languageList,
   modelName,
@@ -52,73 +49,6 @@ import {
 } from "./flags.ts";
 
 export { terminalSafe, type CliIo };
-
-class Session {
-  readonly controller = new AbortController();
-  cache: Cache | null = null;
-  scheduler: Scheduler | null = null;
-  /** The provider itself, and in front of it the answers batches brought back (--via batch; also used by plain runs, so nothing is paid twice). */
-  provider: ChatModel | null = null;
-  answers: BatchAnswers | null = null;
-  /** Said once, at the end too: paid answers that did not reach the cache. */
-  cacheWarning: string | null = null;
-
-  constructor(readonly flags: CommonFlags, private readonly onWarning: (line: string) => void) {}
-
-  /** Opens the cache first: a cache that cannot be used stops the run (exit 2) before any call. */
-  openCache() {
-    const file = cacheFileOf(this.flags);
-    if (file === null) return;
-    this.cache = new Cache(file, {
-      onWriteError: (error: CacheError) => {
-        this.cacheWarning = `newsdesk: warning: ${describeError(error)}`;
-        this.onWarning(this.cacheWarning);
-      },
-    });
-  }
-
-  pipeline(languages: string[], tasks: TaskKind[]) {
-    const config = modelConfig(io.env, this.flags.model, this.flags.provider);
-    checkPaths(this.flags);
-    this.openCache();
-    // The scheduler does the retrying (so it sees every 429 and paces the whole batch): client retries off.
-    const scheduler = createScheduler({ maxConcurrency: Math.max(1, this.flags.concurrency), signal: this.controller.signal });
-    this.scheduler = scheduler;
-    const provider = createModelClient({
-      ...providerOptions(config),
-      maxRetries: 0,
-      timeoutMs: this.flags.timeout * 1000,
-      onRateHint: scheduler.observe,
-    });
-    this.provider = provider;
-    this.answers = this.cache ? new BatchAnswers(provider, this.cache) : null;
-    const client = this.answers ?? provider;
-    return createPipeline({
-      ...taskOptionsFor(this.flags, languages, tasks),
-      client,
-      model: config.model,
-      cache: this.cache,
-      limiter: scheduler.run,
-      signal: this.controller.signal,
-      concurrency: this.flags.concurrency,
-    });
-  }
-
-  /** Ctrl-C: cancel what is in flight, keep what is finished. */
-  trapInterrupt() {
-    process.once("SIGINT", this.onInterrupt);
-  }
-
-  private readonly onInterrupt = () => {
-    io.stderr.write("\nnewsdesk: interrupted; cancelling requests in flight (finished work is kept)\n");
-    this.controller.abort();
-  };
-
-  close() {
-    process.removeListener("SIGINT", this.onInterrupt);
-    this.cache?.close();
-  }
-}
 
 function log(flags: CommonFlags, line: string) {
   if (!flags.quiet) say(line);
