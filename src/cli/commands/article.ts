@@ -1,11 +1,10 @@
 // The commands that write results per article: run, translate, summarize and headlines.
 import type { Command } from "commander";
 import { existsSync, statSync } from "node:fs";
-import { CHANNELS, type ArticleResult } from "../../core/types.ts";
+import { CHANNELS, HEADLINES_PER_LANGUAGE, type ArticleResult } from "../../core/types.ts";
 import type { TaskKind } from "../../run/pipeline.ts";
 import { removeStaleTempFiles, writeResultFiles } from "../../render/files.ts";
 import { articleMarkdown, translationMarkdown } from "../../render/markdown.ts";
-import { HEADLINES_PER_LANGUAGE } from "../../tasks/headlines.ts";
 import { channelList, languageList, withBatchApiOptions, withCommonOptions } from "../flags.ts";
 import { io, writeStdout } from "../io.ts";
 import { inputsOrStdin, runArticles } from "./run-articles.ts";

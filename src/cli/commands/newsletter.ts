@@ -2,10 +2,9 @@
 // Markdown, email-safe HTML, a feed, or JSON.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError } from "../../core/errors.ts";
-import { CHANNELS, type Article } from "../../core/types.ts";
+import { CHANNELS, HEADLINES_PER_LANGUAGE, type Article } from "../../core/types.ts";
 import type { TaskKind } from "../../run/pipeline.ts";
 import { itemHeadline, loadLayout, renderNewsletter, type NewsletterItem } from "../../render/newsletter/index.ts";
-import { HEADLINES_PER_LANGUAGE } from "../../tasks/headlines.ts";
 import { channelList, languageList, positiveInt, withCommonOptions } from "../flags.ts";
 import { io, writeStdout } from "../io.ts";
 import { packageVersion } from "../version.ts";
