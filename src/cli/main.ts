@@ -1,6 +1,7 @@
 // The command line's entry: builds the program from the commands in commands/ and runs it on a
 // run's streams (runCli). The commands parse flags, call the library and print; nothing in cli/
-// that a library user would need too.
+// that a library user would need too. A command imports its heavy modules (pipeline, tasks, zod,
+// the model client) in its action, so building the program for --help stays cheap.
 import { Command } from "commander";
 import { loadEnvFile } from "../core/config.ts";
 import { describeError, exitCodeOf } from "../core/errors.ts";

@@ -1,4 +1,6 @@
 // The commands that write results per article: run, translate, summarize and headlines.
+// The work itself (run-articles.ts: the pipeline, the tasks, zod, the model client) is imported
+// when a command runs, not at start, so `newsdesk --help` loads only the flags.
 import type { Command } from "commander";
 import { existsSync, statSync } from "node:fs";
 import { CHANNELS, HEADLINES_PER_LANGUAGE, type ArticleResult } from "../../core/types.ts";
@@ -7,7 +9,6 @@ import { removeStaleTempFiles, writeResultFiles } from "../../render/files.ts";
 import { articleMarkdown, translationMarkdown } from "../../render/markdown.ts";
 import { channelList, languageList, withBatchApiOptions, withCommonOptions } from "../flags.ts";
 import { io, writeStdout } from "../io.ts";
-import { inputsOrStdin, runArticles } from "./run-articles.ts";
 
 export function addArticleCommands(program: Command) {
   batchCommand(program, "run", "German and English versions, summaries, key points and newsletter snippets for each article", [
@@ -24,6 +25,7 @@ export function addArticleCommands(program: Command) {
       .option("--json", "print the result as one JSON object")
       .option("--jsonl", "print the result as one line of JSON"),
   ).action(async (input: string | undefined, options) => {
+    const { inputsOrStdin, runArticles } = await import("./run-articles.ts");
     const [lang] = languageList(options.to);
     io.exitCode = await runArticles(inputsOrStdin(input ? [input] : []), options, [lang!], ["translate"], (result) => {
       if (options.jsonl) writeStdout(JSON.stringify(result) + "\n");
@@ -52,6 +54,7 @@ function batchCommand(program: Command, name: string, description: string, tasks
       .option("--json", "print the results as JSON, one object per line (JSONL), also with --out")
       .option("--jsonl", "the same as --json"),
   )).action(async (inputs: string[], options) => {
+    const { inputsOrStdin, runArticles } = await import("./run-articles.ts");
     io.exitCode = await runArticles(inputsOrStdin(inputs), options, options.lang, tasks, outputResult(options, options.lang));
   });
 }

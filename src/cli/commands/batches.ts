@@ -6,8 +6,6 @@ import path from "node:path";
 import { Cache } from "../../core/cache.ts";
 import { PROVIDER_KINDS, modelConfig } from "../../core/config.ts";
 import { ConfigError } from "../../core/errors.ts";
-import { createModelClient } from "../../model/create.ts";
-import { refreshBatch } from "../../run/batch-api.ts";
 import { atLeastOne, cachePathOf, providerOptions } from "../flags.ts";
 import { io, say, terminalSafe, writeStdout } from "../io.ts";
 
@@ -23,10 +21,6 @@ export function addBatchesCommand(program: Command, newProgram: () => Command) {
     const found = cache?.batch(id) ?? cache?.batches(1000).find((b) => b.id.startsWith(id));
     if (!found) throw new ConfigError(`no batch ${JSON.stringify(id)} recorded in ${cachePathOf(options.cache)} (see newsdesk batches list)`);
     return found;
-  };
-  const provider = (options: { model?: string; provider?: string }) => {
-    const config = modelConfig(io.env, options.model, options.provider);
-    return createModelClient({ ...providerOptions(config), maxRetries: 2, timeoutMs: 60_000 });
   };
   const line = (b: { id: string; status: string; counts: { total: number; completed: number; failed: number } }) =>
     `${b.id}  ${b.status}  ${b.counts.completed}/${b.counts.total} done, ${b.counts.failed} failed`;
@@ -58,10 +52,13 @@ export function addBatchesCommand(program: Command, newProgram: () => Command) {
       .addOption(new Option("--provider <name>", "who serves the model").choices([...PROVIDER_KINDS]))
       .option("--json", "as JSON")
       .action(async (id: string, options) => {
+        const [{ createModelClient }, { refreshBatch }] = await Promise.all([import("../../model/create.ts"), import("../../run/batch-api.ts")]);
         const cache = store(options, false);
         try {
           const record = cache?.batch(id) ?? cache?.batches(1000).find((b) => b.id.startsWith(id));
-          const batch = await refreshBatch(provider(options), cache, record?.id ?? id, action);
+          const config = modelConfig(io.env, options.model, options.provider);
+          const provider = createModelClient({ ...providerOptions(config), maxRetries: 2, timeoutMs: 60_000 });
+          const batch = await refreshBatch(provider, cache, record?.id ?? id, action);
           if (options.json) return void writeStdout(JSON.stringify(batch, null, 2) + "\n");
           writeStdout(terminalSafe(line(batch) + (batch.errors.length ? `  (${batch.errors.join("; ")})` : "")) + "\n");
         } finally {

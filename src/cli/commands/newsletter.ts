@@ -8,7 +8,6 @@ import { itemHeadline, loadLayout, renderNewsletter, type NewsletterItem } from 
 import { channelList, languageList, positiveInt, withCommonOptions } from "../flags.ts";
 import { io, writeStdout } from "../io.ts";
 import { packageVersion } from "../version.ts";
-import { inputsOrStdin, runArticles } from "./run-articles.ts";
 
 export function addNewsletterCommand(program: Command) {
   withCommonOptions(
@@ -31,6 +30,7 @@ export function addNewsletterCommand(program: Command) {
         return n;
       }),
   ).action(async (inputs: string[], options) => {
+    const { inputsOrStdin, runArticles } = await import("./run-articles.ts");
     const [lang] = languageList(options.lang);
     // A broken layout fails before any model call is paid for.
     const feedFormat = options.format === "rss" || options.format === "jsonfeed";

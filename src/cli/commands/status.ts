@@ -6,9 +6,6 @@ import { PROVIDER_KINDS, modelConfig, userEnvPath } from "../../core/config.ts";
 import { describeError } from "../../core/errors.ts";
 import { defaultGlossaryPath, loadGlossary } from "../../core/glossary.ts";
 import { loadPromptSet } from "../../core/prompts.ts";
-import { createModelClient } from "../../model/create.ts";
-import { channelsPromptFor } from "../../tasks/digest.ts";
-import { headlinesPrompt } from "../../tasks/headlines.ts";
 import { cachePathOf, modelName, providerOptions } from "../flags.ts";
 import { EXIT_USAGE, io, terminalSafe, writeStdout } from "../io.ts";
 import { packageVersion } from "../version.ts";
@@ -25,6 +22,12 @@ export function addStatusCommand(program: Command) {
     .option("--probe", "send one cheap request to the server (a few tokens) and say how it went")
     .option("--json", "as JSON")
     .action(async (options) => {
+      // Loaded here, not at start: `newsdesk --help` needs none of them.
+      const [{ createModelClient }, { channelsPromptFor }, { headlinesPrompt }] = await Promise.all([
+        import("../../model/create.ts"),
+        import("../../tasks/digest.ts"),
+        import("../../tasks/headlines.ts"),
+      ]);
       const rawKey = io.env.OPENAI_API_KEY;
       const baseURL = io.env.OPENAI_BASE_URL?.trim();
       let server = "api.openai.com (default)";
