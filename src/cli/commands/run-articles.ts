@@ -81,6 +81,7 @@ function reportEnd(flags: CommonFlags, summary: BatchSummary, session: Session, 
   log(flags, formatUsageLine(summary, cost, counts));
 }
 
+/** The tasks over the inputs (their plan with --dry-run): each result to onResult, each article read to onArticle; resolves to the exit code. */
 export async function runArticles(
   inputs: string[],
   flags: CommonFlags,
