@@ -39,6 +39,9 @@ export interface LanguageResult {
 export type Channel = "push" | "social" | "seo";
 export const CHANNELS: readonly Channel[] = ["push", "social", "seo"];
 
+/** Headline options per language (the headlines task; --headline N picks one). */
+export const HEADLINES_PER_LANGUAGE = 3;
+
 /** One language's channel texts, as the result's `languages.de.channels` holds them. */
 export interface ChannelTexts {
   /** A push alert, at most 110 characters. */

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import type { Article, Finding } from "../core/types.ts";
+import { HEADLINES_PER_LANGUAGE, type Article, type Finding } from "../core/types.ts";
 import { DEFAULT_PROMPTS_DIR, loadPrompt, renderPrompt, type Prompt, type PromptSet } from "../core/prompts.ts";
 import { baseLanguage, detectLanguage, languageName } from "../core/language.ts";
 import { styleRules } from "../core/styles.ts";
@@ -18,8 +18,6 @@ import { bullets, houseMessages, keyFor, memo, shapeHash, type TaskRequest } fro
 import { cacheParts, cachedFromParts, cachedOutcome, runTask } from "./run-task.ts";
 import type { PlannedCall, Task, TaskContext, TaskOutcome, TaskRun } from "./context.ts";
 
-/** Headline options per language. */
-export const HEADLINES_PER_LANGUAGE = 3;
 /** The longest headline, in characters (what the prompt states and the check counts). */
 export const HEADLINE_MAX_CHARS = 90;
 /** Guessed answer tokens per language: three short lines in JSON. */
