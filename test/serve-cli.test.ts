@@ -12,14 +12,14 @@ const model = useOpenAIServer();
  * `newsdesk run SEED --out out/ ARGS`, then `newsdesk serve out/ --port 0` in its own process (the
  * desk reads that process's environment, plus `serveEnv`); resolves once the desk listens.
  */
-async function runThenServe(runArgs: string[], serveEnv: Record<string, string> = {}) {
+async function runThenServe(runArgs: string[], serveEnv: Record<string, string> = {}, serveArgs: string[] = []) {
   const work = tempDir("newsdesk-serve-cli-");
   const out = path.join(work, "out");
   const env = { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "test", XDG_CACHE_HOME: path.join(work, "cache") };
   const run = await runCli(["run", SEED_PATH, "--out", out, ...runArgs, "-q"], { env });
   expect(run.code).toBe(0);
 
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/newsdesk.js"), "serve", out, "--port", "0"], {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/newsdesk.js"), "serve", out, "--port", "0", ...serveArgs], {
     cwd: work,
     env: { PATH: process.env.PATH ?? "", HOME: work, ...env, ...serveEnv },
     stdio: ["ignore", "pipe", "pipe"],
@@ -74,6 +74,28 @@ describe("newsdesk serve", () => {
       expect(model.requests[0]!.task).toBe("digest de,en +push,seo");
       expect(model.requests[0]!.messages.map((m) => m.content).join("\n")).toContain("de: Register: address the reader informally");
       expect(Object.keys(proposal.value.de!.channels!)).toEqual(["push", "seoTitle", "seoDescription"]);
+    } finally {
+      await stop();
+    }
+  });
+
+  test("--provider and --formality: the desk's model help goes where `run --provider` sends it, in the register asked for", async () => {
+    const endpoint = model.url.replace(/\/v1$/, "");
+    const { url, stop } = await runThenServe([], { NEWSDESK_FORMALITY: "informal", OPENAI_BASE_URL: endpoint, OPENAI_API_KEY: "azure-test-key" }, ["--provider", "azure", "--formality", "formal"]);
+    try {
+      const queue = (await (await fetch(`${url}api/articles`)).json()) as { items: { id: string }[] };
+      const token = /name="newsdesk-token" content="([^"]+)"/.exec(await (await fetch(url)).text())![1]!;
+      model.requests.length = 0;
+      const answer = await fetch(`${url}api/articles/${queue.items[0]!.id}/digest`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: url.replace(/\/$/, "") },
+        body: "{}",
+      });
+      expect(answer.status).toBe(200);
+      // Azure's api-key header (not a bearer token), and the flag's register over the environment's.
+      expect(model.requests[0]!.headers!["api-key"]).toBe("azure-test-key");
+      expect(model.requests[0]!.headers!.authorization).toBeUndefined();
+      expect(model.requests[0]!.messages.map((m) => m.content).join("\n")).toContain("de: Register: address the reader formally");
     } finally {
       await stop();
     }

@@ -90,7 +90,7 @@ export function channelList(value: string): Channel[] {
   return list as Channel[];
 }
 
-function formality(value: string): FormalitySetting {
+export function formality(value: string): FormalitySetting {
   try {
     return parseFormality(value);
   } catch (error) {

@@ -37,6 +37,8 @@ export interface ServeOptions {
    * $NEWSDESK_FORMALITY (environment or .env), as `run` reads it; neither: no register.
    */
   formality?: FormalitySetting;
+  /** Who serves the model, as `run --provider` takes it (default: $NEWSDESK_PROVIDER, else openai). */
+  provider?: string;
 }
 
 /** The register the desk's model help asks for: the option, else $NEWSDESK_FORMALITY (a ConfigError when unusable), else none. */
@@ -61,9 +63,9 @@ export function readTokenFile(file: string): string {
 /** The pipeline the page's model help uses: the same configuration as `newsdesk run`. */
 function pipelineFactory(options: ServeOptions, formality: FormalitySetting | undefined): () => Pipeline {
   return () => {
-    const config = modelConfig(process.env, options.model);
+    const config = modelConfig(process.env, options.model, options.provider);
     return createPipeline({
-      client: createModelClient({ apiKey: config.apiKey, baseURL: config.baseURL }),
+      client: createModelClient({ kind: config.provider, apiKey: config.apiKey, baseURL: config.baseURL, apiVersion: config.apiVersion }),
       model: config.model,
       cache: options.cache === false ? null : new Cache(options.cache ?? defaultCachePath()),
       // Each request uses the languages of its result (see assist.ts: forResult).
