@@ -303,6 +303,19 @@ describe.skipIf(!CHROMIUM)("review desk in a browser", () => {
     }
     await page.selectOption("#lang", "en");
     expect(await title.inputValue()).toBe(UNSAVED_TITLE);
+
+    // Approved, its channel texts are in the JSON export (the items as `newsletter --json` prints them).
+    await page.click("#approve");
+    await page.waitForSelector(".meta .badge.approved");
+    await page.click("header nav a[href='#/export']");
+    await page.waitForSelector("#export-output");
+    await page.selectOption("#export-lang", "de");
+    await page.selectOption("#export-format", "json");
+    await expectOutput(page, `"id": "${ids.german}"`);
+    const section = JSON.parse((await page.textContent("#export-output"))!);
+    expect(section.items.find((item: { id: string }) => item.id === ids.german).channels).toEqual(proposal.de.channels);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    expect(download.suggestedFilename()).toBe("newsletter.de.json");
     expect(await page.locator("img").count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(pageErrors).toEqual([]);

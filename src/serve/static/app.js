@@ -581,7 +581,13 @@ async function showExport() {
   const queue = await api("/api/articles");
   const langs = [...new Set(queue.items.flatMap((i) => i.languages))].sort();
   const lang = el("select", { id: "export-lang" }, langs.map((l) => el("option", { value: l, text: l })));
-  const format = el("select", { id: "export-format" }, el("option", { value: "md", text: "Markdown" }), el("option", { value: "html", text: "HTML (email)" }));
+  const format = el(
+    "select",
+    { id: "export-format" },
+    el("option", { value: "md", text: "Markdown" }),
+    el("option", { value: "html", text: "HTML (email)" }),
+    el("option", { value: "json", text: "JSON (items with channel texts)" }),
+  );
   const points = el("input", { id: "export-points", type: "number", min: 0, max: 5, value: "3" });
   const disclosure = el("input", { id: "export-disclosure", type: "checkbox" });
   const output = el("pre", { id: "export-output", class: "export" });
@@ -607,7 +613,7 @@ async function showExport() {
     toast("Copied");
   };
   const download = () => {
-    const blob = new Blob([text], { type: format.value === "html" ? "text/html" : "text/markdown" });
+    const blob = new Blob([text], { type: { html: "text/html", json: "application/json" }[format.value] || "text/markdown" });
     const a = el("a", { href: URL.createObjectURL(blob), download: `newsletter.${lang.value}.${format.value}` });
     document.body.append(a);
     a.click();
