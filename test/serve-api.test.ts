@@ -64,6 +64,24 @@ function post(target: string, body: unknown, headers: Record<string, string> = {
   });
 }
 
+/**
+ * A results folder of its own with a desk over it (the shared folder's German story stays
+ * unreviewed for the tests that need it), and a review request as the page sends it.
+ */
+async function ownDesk() {
+  const own = await makeResults(model.url);
+  const server = await startReviewServer({ dir: own.dir, port: 0 });
+  const port = server.port;
+  const token = /name="newsdesk-token" content="([^"]+)"/.exec((await request("GET", "/", { port })).body)![1]!;
+  const review = (id: string, body: unknown) =>
+    request("POST", `/api/articles/${id}/review`, {
+      port,
+      headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: `http://127.0.0.1:${port}` },
+      body: JSON.stringify(body),
+    });
+  return { ...own, server, port, review };
+}
+
 beforeAll(async () => {
   ({ dir, ids } = await makeResults(model.url));
   desk = await startReviewServer({
@@ -223,19 +241,11 @@ describe("review", () => {
   });
 
   test("channel texts are edited like the digest, held to their limits, and kept over a re-run", async () => {
-    // A folder of its own: the German story of the shared one stays unreviewed for the tests below.
-    const own = await makeResults(model.url);
+    const own = await ownDesk();
     const id = own.ids.german;
-    const desk2 = await startReviewServer({ dir: own.dir, port: 0 });
     try {
-      const port = desk2.port;
-      const token = /name="newsdesk-token" content="([^"]+)"/.exec((await request("GET", "/", { port })).body)![1]!;
-      const save = (body: unknown) =>
-        request("POST", `/api/articles/${id}/review`, {
-          port,
-          headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: `http://127.0.0.1:${port}` },
-          body: JSON.stringify(body),
-        });
+      const port = own.port;
+      const save = (body: unknown) => own.review(id, body);
       const { json } = await request("GET", `/api/articles/${id}`, { port });
       expect(json.limits.channelChars).toEqual({ push: 110, social: 280, seoTitle: 60, seoDescription: 155 });
       const de = json.result.languages.de;
@@ -286,7 +296,7 @@ describe("review", () => {
       expect(file.languages.de.headlines).toEqual(de.headlines);
       expect(file.review.modelAnswer.languages.de.channels.push).toBe(de.channels.push);
     } finally {
-      await desk2.close();
+      await own.server.close();
     }
   });
 
@@ -428,20 +438,14 @@ describe("export", () => {
   });
 
   test("the export carries the reviewed channel texts: JSON items as `newsletter --json` prints them, a layout's {{push}} … escaped", async () => {
-    // A folder of its own: the German story (made with --channels push,social,seo) approved with an edited push alert.
-    const own = await makeResults(model.url);
+    // The German story (made with --channels push,social,seo) approved with an edited push alert.
+    const own = await ownDesk();
     const id = own.ids.german;
-    const desk2 = await startReviewServer({ dir: own.dir, port: 0 });
     try {
-      const port = desk2.port;
-      const token = /name="newsdesk-token" content="([^"]+)"/.exec((await request("GET", "/", { port })).body)![1]!;
+      const port = own.port;
       const { json } = await request("GET", `/api/articles/${id}`, { port });
       const push = "Neu: <b>Fähre</b> *fährt* wieder";
-      const approved = await request("POST", `/api/articles/${id}/review`, {
-        port,
-        headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: `http://127.0.0.1:${port}` },
-        body: JSON.stringify({ etag: json.etag, editor: "Lena Huber", action: "approve", changes: [{ field: "languages.de.channels.push", value: push }] }),
-      });
+      const approved = await own.review(id, { etag: json.etag, editor: "Lena Huber", action: "approve", changes: [{ field: "languages.de.channels.push", value: push }] });
       expect(approved.status).toBe(200);
       const de = approved.json.result.languages.de;
       const en = approved.json.result.languages.en;
@@ -500,7 +504,7 @@ describe("export", () => {
         expect(text).not.toContain("<b>");
       }
     } finally {
-      await desk2.close();
+      await own.server.close();
     }
   });
 
