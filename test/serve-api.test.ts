@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import http from "node:http";
 import net from "node:net";
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { useOpenAIServer } from "./support/use-server.ts";
 import { tempDir, testPipeline } from "./support/setup.ts";
-import { channelsOf, deskFormality, startReviewServer, type ReviewServer } from "../src/serve/index.ts";
+import { channelsOf, deskFormality, exportNewsletter, startReviewServer, type ReviewServer } from "../src/serve/index.ts";
 import type { ArticleResult } from "../src/core/types.ts";
 import { processArticle } from "../src/run/pipeline.ts";
 import { writeResultFiles } from "../src/render/files.ts";
@@ -62,6 +62,24 @@ function post(target: string, body: unknown, headers: Record<string, string> = {
     headers: { "content-type": "application/json", "x-newsdesk-token": csrf, origin, ...headers },
     body: JSON.stringify(body),
   });
+}
+
+/**
+ * A results folder of its own with a desk over it (the shared folder's German story stays
+ * unreviewed for the tests that need it), and a review request as the page sends it.
+ */
+async function ownDesk() {
+  const own = await makeResults(model.url);
+  const server = await startReviewServer({ dir: own.dir, port: 0 });
+  const port = server.port;
+  const token = /name="newsdesk-token" content="([^"]+)"/.exec((await request("GET", "/", { port })).body)![1]!;
+  const review = (id: string, body: unknown) =>
+    request("POST", `/api/articles/${id}/review`, {
+      port,
+      headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: `http://127.0.0.1:${port}` },
+      body: JSON.stringify(body),
+    });
+  return { ...own, server, port, review };
 }
 
 beforeAll(async () => {
@@ -223,19 +241,11 @@ describe("review", () => {
   });
 
   test("channel texts are edited like the digest, held to their limits, and kept over a re-run", async () => {
-    // A folder of its own: the German story of the shared one stays unreviewed for the tests below.
-    const own = await makeResults(model.url);
+    const own = await ownDesk();
     const id = own.ids.german;
-    const desk2 = await startReviewServer({ dir: own.dir, port: 0 });
     try {
-      const port = desk2.port;
-      const token = /name="newsdesk-token" content="([^"]+)"/.exec((await request("GET", "/", { port })).body)![1]!;
-      const save = (body: unknown) =>
-        request("POST", `/api/articles/${id}/review`, {
-          port,
-          headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: `http://127.0.0.1:${port}` },
-          body: JSON.stringify(body),
-        });
+      const port = own.port;
+      const save = (body: unknown) => own.review(id, body);
       const { json } = await request("GET", `/api/articles/${id}`, { port });
       expect(json.limits.channelChars).toEqual({ push: 110, social: 280, seoTitle: 60, seoDescription: 155 });
       const de = json.result.languages.de;
@@ -286,7 +296,7 @@ describe("review", () => {
       expect(file.languages.de.headlines).toEqual(de.headlines);
       expect(file.review.modelAnswer.languages.de.channels.push).toBe(de.channels.push);
     } finally {
-      await desk2.close();
+      await own.server.close();
     }
   });
 
@@ -425,6 +435,77 @@ describe("export", () => {
     expect(html.json.text).toMatch(/^<section lang="en"/);
     expect((await request("GET", "/api/export?lang=../../x&format=md")).status).toBe(422);
     expect((await request("GET", "/api/export?lang=de&format=pdf")).status).toBe(422);
+  });
+
+  test("the export carries the reviewed channel texts: JSON items as `newsletter --json` prints them, a layout's {{push}} … escaped", async () => {
+    // The German story (made with --channels push,social,seo) approved with an edited push alert.
+    const own = await ownDesk();
+    const id = own.ids.german;
+    try {
+      const port = own.port;
+      const { json } = await request("GET", `/api/articles/${id}`, { port });
+      const push = "Neu: <b>Fähre</b> *fährt* wieder";
+      const approved = await own.review(id, { etag: json.etag, editor: "Lena Huber", action: "approve", changes: [{ field: "languages.de.channels.push", value: push }] });
+      expect(approved.status).toBe(200);
+      const de = approved.json.result.languages.de;
+      const en = approved.json.result.languages.en;
+
+      // JSON: the section's items with their channel texts (the reviewed ones), per language.
+      const exported = await request("GET", "/api/export?lang=de&format=json&disclosure=1", { port });
+      expect(exported.status).toBe(200);
+      expect(exported.json.count).toBe(1);
+      const section = JSON.parse(exported.json.text);
+      expect(section).toEqual({
+        lang: "de",
+        title: null,
+        items: [
+          {
+            id,
+            headline: de.snippet.headline,
+            teaser: de.snippet.teaser,
+            keyPoints: de.keyPoints,
+            credit: "Keystone/SDA",
+            published: "2024-05-20T08:00",
+            url: null,
+            channels: { ...de.channels, push },
+          },
+        ],
+        disclosure: "AI-assisted, reviewed by Lena Huber",
+      });
+      const english = JSON.parse((await request("GET", "/api/export?lang=en&format=json", { port })).json.text);
+      expect(english.items[0].channels).toEqual(en.channels);
+      expect(english.disclosure).toBeUndefined();
+
+      // A layout of one's own gets them as {{push}}, {{social}}, {{seo_title}}, {{seo_description}}, escaped for its format.
+      const results = readdirSync(own.dir)
+        .filter((name) => name.endsWith(".json"))
+        .map((name) => JSON.parse(readFileSync(path.join(own.dir, name), "utf8")));
+      const layouts = tempDir("newsdesk-layouts-");
+      for (const format of ["md", "html"] as const) {
+        const layout = path.join(layouts, `channels.${format}`);
+        writeFileSync(
+          layout,
+          [
+            "<!-- block: section -->",
+            "{{items}}",
+            "<!-- block: item -->",
+            "{{headline_text}}|{{push}}|{{social}}|{{seo_title}}|{{seo_description}}",
+            "<!-- block: point -->",
+            "{{text}}",
+            "<!-- block: link -->",
+            "{{text}}",
+          ].join("\n"),
+        );
+        const { text } = exportNewsletter(results, { lang: "de", format, template: layout });
+        const parts = text.trim().split("|");
+        expect(parts).toHaveLength(5);
+        expect(parts[1]).toBe(format === "md" ? "Neu: &lt;b\\>Fähre&lt;/b\\> \\*fährt\\* wieder" : "Neu: &lt;b&gt;Fähre&lt;/b&gt; *fährt* wieder");
+        expect(parts.slice(2).every((part) => part !== "")).toBe(true);
+        expect(text).not.toContain("<b>");
+      }
+    } finally {
+      await own.server.close();
+    }
   });
 
   test("article text with markup comes back as data (the page renders it as text)", async () => {

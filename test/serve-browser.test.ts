@@ -23,6 +23,8 @@ if (!CHROMIUM) {
 const SCREENSHOT = path.join(ROOT, "docs/review.png");
 const EDITED_POINT = "Geprüft: Die Stadt bezahlt den Rest <b>selbst</b>.";
 const EDITED_PUSH = `Fähre fährt wieder ${XSS}`;
+const UNSAVED_TITLE = `Basel ferry back ${XSS}`;
+const UNSAVED_PARAGRAPH = "The Klingental ferry is back on the Rhine (edited, not saved yet).";
 
 const model = useOpenAIServer({ handler: modelWithWarning });
 
@@ -213,6 +215,107 @@ describe.skipIf(!CHROMIUM)("review desk in a browser", () => {
     const file = JSON.parse(readFileSync(path.join(dir, `${ids.german}.json`), "utf8"));
     expect(file.review.edits.map((e: { field: string }) => e.field)).toEqual(["languages.de.snippet.headline", "languages.de.channels.push"]);
     expect(file.languages.de.channels.push).toBe(EDITED_PUSH);
+    expect(await page.locator("img").count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  test("a model proposal fills only the fields it proposes, marked; the editor's unsaved texts stay, over a language switch, until saved", async () => {
+    await page.goto(`${desk.url}#/`);
+    await page.goto(`${desk.url}#/a/${ids.german}`);
+    await page.waitForSelector('section.digest[data-lang="de"] .channels');
+    const title = page.locator("input.title-edit");
+    const paragraph = (n: number) => page.locator(`.compare .row[data-paragraph="${n}"] textarea`);
+    const digest = (lang: string) => page.locator(`section.digest[data-lang="${lang}"]`);
+
+    // Unsaved edits: the English title and paragraph 2, and the German summary (a digest field).
+    await title.fill(UNSAVED_TITLE);
+    await paragraph(2).fill(UNSAVED_PARAGRAPH);
+    await digest("de").locator("textarea.summary").fill("Ungespeicherte Zusammenfassung");
+
+    // Retranslate paragraph 1: only that paragraph is filled (and marked); the other edits stay.
+    await page.locator('.compare .row[data-paragraph="1"] button.retranslate').click();
+    await page.waitForSelector('.compare .row[data-paragraph="1"] textarea.proposed');
+    const retranslated = await paragraph(1).inputValue();
+    expect(retranslated).toMatch(/^Neu übersetzt: /);
+    expect(await title.inputValue()).toBe(UNSAVED_TITLE);
+    expect(await paragraph(2).inputValue()).toBe(UNSAVED_PARAGRAPH);
+    expect(await digest("de").locator("textarea.summary").inputValue()).toBe("Ungespeicherte Zusammenfassung");
+
+    // Re-run digest: summary, key points, snippet and channel texts of every language are filled
+    // and marked; the title, the paragraphs (the retranslated one still marked) stay as they were.
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/api/articles/${ids.german}/digest`)),
+      page.click("#rerun-digest"),
+    ]);
+    const proposal = (await answer.json()).value;
+    await page.waitForFunction(() => document.getElementById("toast")?.textContent?.startsWith("New digest proposed"));
+    const expectUnsavedKept = async () => {
+      expect(await title.inputValue()).toBe(UNSAVED_TITLE);
+      expect(await paragraph(2).inputValue()).toBe(UNSAVED_PARAGRAPH);
+      expect(await paragraph(1).inputValue()).toBe(retranslated);
+      expect(await paragraph(1).getAttribute("class")).toContain("proposed");
+      expect(await title.getAttribute("class")).not.toContain("proposed");
+      expect(await paragraph(2).getAttribute("class")).not.toContain("proposed");
+      for (const lang of ["de", "en"]) {
+        const d = digest(lang);
+        const fields = [
+          [d.locator("textarea.summary"), proposal[lang].summary],
+          [d.locator("input.headline"), proposal[lang].snippet.headline],
+          [d.locator("textarea.teaser"), proposal[lang].snippet.teaser],
+          ...Object.entries(proposal[lang].channels).map(([field, text]) => [d.locator(`[data-channel="${field}"]`), text] as const),
+        ] as const;
+        for (const [field, text] of fields) {
+          expect(await field.inputValue()).toBe(text);
+          expect(await field.getAttribute("class")).toContain("proposed");
+        }
+        const points = d.locator("input.keypoint");
+        expect(await points.evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))).toEqual(proposal[lang].keyPoints);
+        expect(await points.evaluateAll((inputs) => inputs.every((i) => i.classList.contains("proposed")))).toBe(true);
+      }
+    };
+    await expectUnsavedKept();
+    expect(Object.keys(proposal.de.channels)).toEqual(["push", "social", "seoTitle", "seoDescription"]);
+
+    // Another language shown and back: nothing typed or proposed is lost.
+    await page.selectOption("#lang", "de");
+    await page.waitForSelector("input.title-edit:disabled");
+    await page.selectOption("#lang", "en");
+    await page.waitForSelector("input.title-edit:enabled");
+    await expectUnsavedKept();
+
+    // Save (here while the source is shown): every unsaved text goes into the file, the marks go.
+    await page.selectOption("#lang", "de");
+    await page.fill("#editor", "Lena Huber");
+    await page.click("#save");
+    await page.waitForFunction(() => document.getElementById("toast")?.textContent === "Saved");
+    expect(await page.locator(".proposed").count()).toBe(0);
+    const file = JSON.parse(readFileSync(path.join(dir, `${ids.german}.json`), "utf8"));
+    expect(file.languages.en.title).toBe(UNSAVED_TITLE);
+    expect(file.languages.en.paragraphs.slice(0, 2)).toEqual([retranslated, UNSAVED_PARAGRAPH]);
+    for (const lang of ["de", "en"]) {
+      expect(file.languages[lang]).toMatchObject({
+        summary: proposal[lang].summary,
+        keyPoints: proposal[lang].keyPoints,
+        snippet: proposal[lang].snippet,
+        channels: proposal[lang].channels,
+      });
+    }
+    await page.selectOption("#lang", "en");
+    expect(await title.inputValue()).toBe(UNSAVED_TITLE);
+
+    // Approved, its channel texts are in the JSON export (the items as `newsletter --json` prints them).
+    await page.click("#approve");
+    await page.waitForSelector(".meta .badge.approved");
+    await page.click("header nav a[href='#/export']");
+    await page.waitForSelector("#export-output");
+    await page.selectOption("#export-lang", "de");
+    await page.selectOption("#export-format", "json");
+    await expectOutput(page, `"id": "${ids.german}"`);
+    const section = JSON.parse((await page.textContent("#export-output"))!);
+    expect(section.items.find((item: { id: string }) => item.id === ids.german).channels).toEqual(proposal.de.channels);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    expect(download.suggestedFilename()).toBe("newsletter.de.json");
     expect(await page.locator("img").count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(pageErrors).toEqual([]);

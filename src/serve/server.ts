@@ -150,7 +150,7 @@ const RetranslateSchema = z.strictObject({
 const DigestSchema = z.strictObject({ fresh: z.boolean().optional() });
 const ExportQuery = z.object({
   lang: z.string().regex(/^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$/),
-  format: z.enum(["md", "html"]).default("md"),
+  format: z.enum(["md", "html", "json"]).default("md"),
   points: z.coerce.number().int().min(0).max(5).default(3),
   disclosure: z.enum(["0", "1"]).default("0"),
 });

@@ -88,10 +88,7 @@ export function renderNewsletter(items: NewsletterItem[], options: NewsletterOpt
   const lineStart = html ? (s: string) => s : escapeMarkdownLineStart;
   const title = options.title ?? (lang.toLowerCase().startsWith("de") ? "Nachrichten" : "News");
 
-  const dated = items.map((item, index) => ({ item, index, date: parsePublished(item.published) }));
-  const ordered = options.order === "input" ? dated : sortNewest(dated);
-
-  const rendered = ordered.map(({ item, date }) => renderItem(layout, item, date, { lang, maxPoints, esc, escPart, lineStart }));
+  const rendered = datedOrder(items, options.order).map(({ item, date }) => renderItem(layout, item, date, { lang, maxPoints, esc, escPart, lineStart }));
   const section = renderBlock(layout, "section", {
     title: esc(title),
     lang: escapeHtml(lang),
@@ -158,8 +155,7 @@ function wrap(layout: Layout, block: "teaser" | "points" | "meta", value: string
 /** The section as a feed: the same items, order and points as the layouts, every value escaped by the feed writer. */
 function renderFeedSection(items: NewsletterItem[], options: NewsletterOptions & { format: FeedFormat }, lang: string, maxPoints: number): string {
   const title = options.title ?? (lang.toLowerCase().startsWith("de") ? "Nachrichten" : "News");
-  const dated = items.map((item, index) => ({ item, index, date: parsePublished(item.published) }));
-  const ordered = options.order === "input" ? dated : sortNewest(dated);
+  const ordered = datedOrder(items, options.order);
   const firstLink = ordered.map(({ item }) => safeHttpUrl(item.url)).find((u) => u !== null);
   const section = {
     title,
@@ -172,6 +168,16 @@ function renderFeedSection(items: NewsletterItem[], options: NewsletterOptions &
     items: ordered.map(({ item, date }) => ({ ...item, keyPoints: item.keyPoints ?? [], date })),
   };
   return options.format === "rss" ? renderRss(section) : renderJsonFeed(section);
+}
+
+/** The items in the order a section shows them (newest first unless `order` is "input"), for a writer that lists the items itself (the review desk's JSON export). */
+export function sectionOrder(items: NewsletterItem[], order?: NewsletterOptions["order"]): NewsletterItem[] {
+  return datedOrder(items, order).map(({ item }) => item);
+}
+
+function datedOrder(items: NewsletterItem[], order: NewsletterOptions["order"]): { item: NewsletterItem; index: number; date: PublishedDate | null }[] {
+  const dated = items.map((item, index) => ({ item, index, date: parsePublished(item.published) }));
+  return order === "input" ? dated : sortNewest(dated);
 }
 
 function sortNewest<T extends { index: number; date: PublishedDate | null }>(entries: T[]): T[] {

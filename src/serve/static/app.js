@@ -173,7 +173,11 @@ async function showQueue() {
 
 // ---- article ------------------------------------------------------------------------------
 
-let current = null; // { data, lang, fields: Map<field, () => value>, resolved: Set }
+// The article on the page: `data` is the saved file (what a save is compared with); `fields` reads
+// every field now drawn; `drafts` keeps what the fields showed when the page was drawn again (the
+// editor's unsaved text, a proposal), so drawing again loses nothing; `proposed` marks the fields a
+// proposal filled (blue) until the next save.
+let current = null; // { data, lang, fields: Map<field, () => value>, drafts: Map<field, value>, proposed: Set<field>, resolved: Set }
 
 async function showArticle(id, keepLang) {
   const data = await api(`/api/articles/${id}`);
@@ -181,12 +185,53 @@ async function showArticle(id, keepLang) {
   const keys = Object.keys(result.languages);
   const targets = keys.filter((k) => k !== data.sourceKey);
   const lang = keepLang && targets.includes(keepLang) ? keepLang : targets[0] || keys[0];
-  current = { data, lang, fields: new Map(), resolved: new Set(data.warnings.filter((w) => w.resolved).map((w) => w.text)) };
+  current = { data, lang, fields: new Map(), drafts: new Map(), proposed: new Set(), resolved: resolvedOf(data) };
   renderArticle();
+}
+
+function resolvedOf(data) {
+  return new Set(data.warnings.filter((w) => w.resolved).map((w) => w.text));
 }
 
 function registerField(field, getValue) {
   current.fields.set(field, getValue);
+}
+
+/** Keeps what every drawn field shows; called before the article is drawn again. */
+function keepDrafts() {
+  for (const [field, get] of current.fields) current.drafts.set(field, get());
+}
+
+/** What a field shows: the editor's unsaved text or a proposal, else the saved text. */
+function shown(field, saved) {
+  return current.drafts.has(field) ? current.drafts.get(field) : saved;
+}
+
+/** A field's class, with "proposed" (marked blue) while a proposal fills it. */
+function fieldClass(field, base) {
+  return current.proposed.has(field) ? `${base} proposed` : base;
+}
+
+/**
+ * Fills the given fields with a proposal and marks them; every other field keeps what it shows.
+ * Only for the article it was asked for (the editor may have opened another meanwhile).
+ */
+function propose(id, values) {
+  if (!current || current.data.result.id !== id) return false;
+  keepDrafts();
+  for (const [field, value] of Object.entries(values)) {
+    current.drafts.set(field, value);
+    current.proposed.add(field);
+  }
+  renderArticle();
+  return true;
+}
+
+/** The saved value of a field path ("languages.de.paragraphs.2"), undefined when the file has none. */
+function savedValue(field) {
+  let value = current.data.result;
+  for (const part of field.split(".")) value = value !== null && typeof value === "object" && Object.hasOwn(value, part) ? value[part] : undefined;
+  return value;
 }
 
 function warningItem(w) {
@@ -227,12 +272,14 @@ function digestEditor(lang, version, limits) {
   if (!version.summary && !version.keyPoints && !version.snippet && !channels && options.length === 0) return null;
   const parts = [el("h3", { text: `Digest · ${lang}` })];
   if (typeof version.summary === "string") {
-    const summary = el("textarea", { class: "summary", rows: 4, "data-field": `languages.${lang}.summary`, value: version.summary });
-    registerField(`languages.${lang}.summary`, () => summary.value);
+    const field = `languages.${lang}.summary`;
+    const summary = el("textarea", { class: fieldClass(field, "summary"), rows: 4, "data-field": field, value: shown(field, version.summary) });
+    registerField(field, () => summary.value);
     parts.push(el("label", { class: "field" }, el("span", { text: "Summary " }), counter(summary, words, limits.summaryWords, "words"), summary));
   }
   if (Array.isArray(version.keyPoints)) {
-    const list = el("ol", { class: "keypoints", "data-lang": lang });
+    const field = `languages.${lang}.keyPoints`;
+    const list = el("ol", { class: "keypoints", "data-lang": lang, "data-field": field });
     const count = el("span", { class: "counter" });
     const refresh = () => {
       const n = [...list.querySelectorAll("input")].filter((i) => i.value.trim() !== "").length;
@@ -242,22 +289,24 @@ function digestEditor(lang, version, limits) {
       updateApprove();
     };
     const addPoint = (text) => {
-      const input = el("input", { class: "keypoint", value: text, oninput: refresh, maxlength: 2000 });
+      const input = el("input", { class: fieldClass(field, "keypoint"), value: text, oninput: refresh, maxlength: 2000 });
       const li = el("li", {}, input, el("button", { type: "button", class: "small", title: "remove", text: "×", onclick: () => (li.remove(), refresh()) }));
       list.append(li);
     };
     const addButton = el("button", { type: "button", class: "small", text: "+ key point", onclick: () => (addPoint(""), refresh()) });
-    version.keyPoints.forEach(addPoint);
-    registerField(`languages.${lang}.keyPoints`, () => [...list.querySelectorAll("input")].map((i) => i.value));
+    shown(field, version.keyPoints).forEach(addPoint);
+    registerField(field, () => [...list.querySelectorAll("input")].map((i) => i.value));
     parts.push(el("div", { class: "field" }, el("span", { text: "Key points " }), count, list, addButton));
     queueMicrotask(refresh);
   }
   let headline = null;
   if (version.snippet) {
-    headline = el("input", { class: "headline", value: version.snippet.headline, maxlength: 500 });
-    const teaser = el("textarea", { class: "teaser", rows: 3, value: version.snippet.teaser });
-    registerField(`languages.${lang}.snippet.headline`, () => headline.value);
-    registerField(`languages.${lang}.snippet.teaser`, () => teaser.value);
+    const headlineField = `languages.${lang}.snippet.headline`;
+    const teaserField = `languages.${lang}.snippet.teaser`;
+    headline = el("input", { class: fieldClass(headlineField, "headline"), "data-field": headlineField, value: shown(headlineField, version.snippet.headline), maxlength: 500 });
+    const teaser = el("textarea", { class: fieldClass(teaserField, "teaser"), rows: 3, "data-field": teaserField, value: shown(teaserField, version.snippet.teaser) });
+    registerField(headlineField, () => headline.value);
+    registerField(teaserField, () => teaser.value);
     parts.push(el("label", { class: "field" }, el("span", { text: "Snippet headline" }), headline));
     parts.push(el("label", { class: "field" }, el("span", { text: "Teaser " }), counter(teaser, chars, limits.teaserChars, "characters"), teaser));
   }
@@ -278,6 +327,7 @@ function digestEditor(lang, version, limits) {
               onclick: () => {
                 headline.value = option.text;
                 headline.classList.add("proposed");
+                current.proposed.add(`languages.${lang}.snippet.headline`);
                 toast(`Headline option ${i + 1} is the snippet headline now; save to keep it`);
               },
             })
@@ -290,12 +340,11 @@ function digestEditor(lang, version, limits) {
     const fields = Object.keys(CHANNEL_LABELS).filter((field) => typeof channels[field] === "string");
     const inputs = fields.map((field) => {
       const limit = limits.channelChars[field];
+      const path = `languages.${lang}.channels.${field}`;
+      const props = { class: fieldClass(path, "channel"), "data-channel": field, "data-field": path, value: shown(path, channels[field]) };
       // A social post may run over lines; the others are one line.
-      const input =
-        field === "social"
-          ? el("textarea", { class: "channel", rows: 3, "data-channel": field, value: channels[field] })
-          : el("input", { class: "channel", "data-channel": field, value: channels[field], maxlength: 2000 });
-      registerField(`languages.${lang}.channels.${field}`, () => input.value);
+      const input = field === "social" ? el("textarea", { ...props, rows: 3 }) : el("input", { ...props, maxlength: 2000 });
+      registerField(path, () => input.value);
       return el("label", { class: "field" }, el("span", { text: `${CHANNEL_LABELS[field]} ` }), counter(input, (t) => chars(t.trim()), limit, "characters"), input);
     });
     if (inputs.length) parts.push(el("div", { class: "channels", "data-lang": lang }, el("h4", { text: "Channels" }), inputs));
@@ -344,15 +393,23 @@ function renderArticle() {
 
   const langSelect = el(
     "select",
-    { id: "lang", onchange: (e) => ((current.lang = e.target.value), renderArticle()) },
+    // Another language: what the fields show now is kept.
+    { id: "lang", onchange: (e) => (keepDrafts(), (current.lang = e.target.value), renderArticle()) },
     Object.keys(result.languages).map((k) => el("option", { value: k, text: k === data.sourceKey ? `${k} (source)` : k })),
   );
   langSelect.value = lang;
 
   const rows = [];
   // The title is row 0 of the comparison.
-  const titleInput = el("input", { class: "title-edit", value: target.title || "", maxlength: 500, disabled: isSource || target.title === undefined });
-  if (!isSource && target.title !== undefined) registerField(`languages.${lang}.title`, () => titleInput.value);
+  const titleField = `languages.${lang}.title`;
+  const titleInput = el("input", {
+    class: fieldClass(titleField, "title-edit"),
+    "data-field": titleField,
+    value: isSource ? target.title || "" : shown(titleField, target.title || ""),
+    maxlength: 500,
+    disabled: isSource || target.title === undefined,
+  });
+  if (!isSource && target.title !== undefined) registerField(titleField, () => titleInput.value);
   rows.push(
     el(
       "div",
@@ -364,8 +421,17 @@ function renderArticle() {
   );
   for (let i = 0; i < count; i++) {
     const text = targetParas[i];
-    const area = el("textarea", { class: "para", rows: 4, "data-index": i, value: text ?? "", disabled: isSource || text === undefined });
-    if (!isSource && text !== undefined) registerField(`languages.${lang}.paragraphs.${i}`, () => area.value);
+    const field = `languages.${lang}.paragraphs.${i}`;
+    const editable = !isSource && text !== undefined;
+    const area = el("textarea", {
+      class: fieldClass(field, "para"),
+      rows: 4,
+      "data-index": i,
+      "data-field": field,
+      value: editable ? shown(field, text) : (text ?? ""),
+      disabled: !editable,
+    });
+    if (editable) registerField(field, () => area.value);
     const here = forLang.filter((w) => w.paragraph === i);
     const retranslate =
       isSource || text === undefined
@@ -379,8 +445,8 @@ function renderArticle() {
               e.target.disabled = true;
               try {
                 const proposal = await api(`/api/articles/${result.id}/retranslate`, { lang, paragraph: i });
-                area.value = proposal.value;
-                area.classList.add("proposed");
+                // Only this paragraph is filled; every other field keeps what the editor typed.
+                if (!propose(result.id, { [field]: proposal.value })) return;
                 toast(`Paragraph ${i + 1}: new translation proposed (${proposal.usage.calls} call, ${proposal.usage.cacheHits} from cache); save to keep it`);
                 for (const w of proposal.warnings) toast(w, "warn");
               } catch (error) {
@@ -447,24 +513,32 @@ function renderArticle() {
 }
 
 async function rerunDigest(e) {
-  const { data } = current;
+  const id = current.data.result.id;
   e.target.disabled = true;
   try {
-    const proposal = await api(`/api/articles/${data.result.id}/digest`, { fresh: true });
-    // The proposal goes into the fields only; the server compares with the file when saving.
-    const proposed = structuredClone(data);
+    const proposal = await api(`/api/articles/${id}/digest`, { fresh: true });
+    // The proposal fills the digest's fields only (summary, key points, snippet, channel texts),
+    // and only those the result has: a save never adds a field. The rest stays as the editor left it.
+    const values = {};
+    const missing = [];
     for (const [lang, digest] of Object.entries(proposal.value)) {
-      const version = proposed.result.languages[lang];
-      if (!version) continue;
-      version.summary = digest.summary;
-      version.keyPoints = digest.keyPoints;
-      version.snippet = digest.snippet;
-      // The channel texts, when the result has them (the re-run asked for the same channels).
-      if (digest.channels) version.channels = digest.channels;
+      const offer = (name, value) => {
+        const field = `languages.${lang}.${name}`;
+        if (typeof value !== "string" && !Array.isArray(value)) return;
+        if (current.fields.has(field)) values[field] = value;
+        else missing.push(`${lang} ${name}`);
+      };
+      offer("summary", digest.summary);
+      offer("keyPoints", digest.keyPoints);
+      offer("snippet.headline", digest.snippet && digest.snippet.headline);
+      offer("snippet.teaser", digest.snippet && digest.snippet.teaser);
+      for (const name of Object.keys(CHANNEL_LABELS)) if (digest.channels) offer(`channels.${name}`, digest.channels[name]);
     }
-    current.data = proposed;
-    renderArticle();
-    toast(`New digest proposed (${proposal.usage.calls} call); save to keep it`);
+    if (!propose(id, values)) return;
+    toast(
+      `New digest proposed (${proposal.usage.calls} call); save to keep it` +
+        (missing.length ? `. Not filled, the result has no such field: ${missing.join(", ")}` : ""),
+    );
   } catch (error) {
     toast(error.message, "error");
   } finally {
@@ -478,8 +552,13 @@ async function submit(action) {
     editorInput.focus();
     return toast("Enter your name as editor first", "error");
   }
+  // Every text that differs from the file: the fields drawn now and those kept from another
+  // language's view (the server records only real changes).
+  keepDrafts();
   const changes = [];
-  for (const [field, get] of current.fields) changes.push({ field, value: get() });
+  for (const [field, value] of current.drafts) {
+    if (JSON.stringify(value) !== JSON.stringify(savedValue(field))) changes.push({ field, value });
+  }
   try {
     const saved = await api(`/api/articles/${current.data.result.id}/review`, {
       etag: current.data.etag,
@@ -488,7 +567,7 @@ async function submit(action) {
       resolved: [...current.resolved],
       action,
     });
-    current = { ...current, data: saved, resolved: new Set(saved.warnings.filter((w) => w.resolved).map((w) => w.text)) };
+    current = { ...current, data: saved, fields: new Map(), drafts: new Map(), proposed: new Set(), resolved: resolvedOf(saved) };
     renderArticle();
     toast(action === "approve" ? "Approved" : action === "reopen" ? "Approval withdrawn" : "Saved");
   } catch (error) {
@@ -502,7 +581,13 @@ async function showExport() {
   const queue = await api("/api/articles");
   const langs = [...new Set(queue.items.flatMap((i) => i.languages))].sort();
   const lang = el("select", { id: "export-lang" }, langs.map((l) => el("option", { value: l, text: l })));
-  const format = el("select", { id: "export-format" }, el("option", { value: "md", text: "Markdown" }), el("option", { value: "html", text: "HTML (email)" }));
+  const format = el(
+    "select",
+    { id: "export-format" },
+    el("option", { value: "md", text: "Markdown" }),
+    el("option", { value: "html", text: "HTML (email)" }),
+    el("option", { value: "json", text: "JSON (items with channel texts)" }),
+  );
   const points = el("input", { id: "export-points", type: "number", min: 0, max: 5, value: "3" });
   const disclosure = el("input", { id: "export-disclosure", type: "checkbox" });
   const output = el("pre", { id: "export-output", class: "export" });
@@ -528,7 +613,7 @@ async function showExport() {
     toast("Copied");
   };
   const download = () => {
-    const blob = new Blob([text], { type: format.value === "html" ? "text/html" : "text/markdown" });
+    const blob = new Blob([text], { type: { html: "text/html", json: "application/json" }[format.value] || "text/markdown" });
     const a = el("a", { href: URL.createObjectURL(blob), download: `newsletter.${lang.value}.${format.value}` });
     document.body.append(a);
     a.click();
