@@ -11,6 +11,7 @@ import { ROOT, tempDir, testPipeline } from "./support/setup.ts";
 import { Cache } from "../src/core/cache.ts";
 import { startReviewServer, type ReviewServer } from "../src/serve/index.ts";
 import { makeResults, modelWithWarning, XSS } from "./serve-fixtures.ts";
+import { describeRequest, digestReply, fakeDigest } from "./support/fake-model.ts";
 
 const CHROMIUM = [process.env.NEWSDESK_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
   (file): file is string => typeof file === "string" && file !== "" && existsSync(file),
@@ -318,6 +319,24 @@ describe.skipIf(!CHROMIUM)("review desk in a browser", () => {
     expect(download.suggestedFilename()).toBe("newsletter.de.json");
     expect(await page.locator("img").count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  test("what the checks still flag in a proposal is shown with it", async () => {
+    // A model whose German summary stays over the 60-word limit, also after its one retry.
+    model.setHandler((body) => {
+      const info = describeRequest(body);
+      if (info.task !== "digest") return modelWithWarning(body);
+      const digest = fakeDigest(info) as Record<string, { summary: string }>;
+      if (digest.de) digest.de.summary = Array.from({ length: 70 }, () => "Wort").join(" ") + ".";
+      return digestReply(digest);
+    });
+    await page.goto(`${desk.url}#/a/${ids.plain}`);
+    await page.waitForSelector("#rerun-digest");
+    await page.click("#rerun-digest");
+    await page.waitForFunction(() => document.getElementById("toast")?.textContent?.startsWith("New digest proposed"));
+    expect(await page.textContent("#toast")).toMatch(/Warnings: digest de: the summary has 70 words \(limit 60\)$/);
+    expect(await page.getAttribute("#toast", "class")).toContain("warn");
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -47,6 +47,13 @@ async function api(path, body) {
 }
 
 let toastTimer;
+/** What the checks still flag in a proposal, all of them in the one message the page shows. */
+function warningsText(warnings) {
+  if (!warnings.length) return "";
+  const more = warnings.length > 3 ? ` (and ${warnings.length - 3} more)` : "";
+  return `. Warnings: ${warnings.slice(0, 3).join("; ")}${more}`;
+}
+
 function toast(message, kind) {
   const node = document.getElementById("toast");
   node.textContent = message;
@@ -447,8 +454,11 @@ function renderArticle() {
                 const proposal = await api(`/api/articles/${result.id}/retranslate`, { lang, paragraph: i });
                 // Only this paragraph is filled; every other field keeps what the editor typed.
                 if (!propose(result.id, { [field]: proposal.value })) return;
-                toast(`Paragraph ${i + 1}: new translation proposed (${proposal.usage.calls} call, ${proposal.usage.cacheHits} from cache); save to keep it`);
-                for (const w of proposal.warnings) toast(w, "warn");
+                toast(
+                  `Paragraph ${i + 1}: new translation proposed (${proposal.usage.calls} call, ${proposal.usage.cacheHits} from cache); save to keep it` +
+                    warningsText(proposal.warnings),
+                  proposal.warnings.length ? "warn" : undefined,
+                );
               } catch (error) {
                 toast(error.message, "error");
               } finally {
@@ -537,7 +547,9 @@ async function rerunDigest(e) {
     if (!propose(id, values)) return;
     toast(
       `New digest proposed (${proposal.usage.calls} call); save to keep it` +
-        (missing.length ? `. Not filled, the result has no such field: ${missing.join(", ")}` : ""),
+        (missing.length ? `. Not filled, the result has no such field: ${missing.join(", ")}` : "") +
+        warningsText(proposal.warnings),
+      proposal.warnings.length ? "warn" : undefined,
     );
   } catch (error) {
     toast(error.message, "error");
