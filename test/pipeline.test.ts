@@ -24,6 +24,8 @@ describe("run on the seed article (English source, languages de,en)", () => {
     expect(text.split(article.paragraphs[11]!).length - 1).toBe(1);
     const schema = server.requests[0]!.response_format!.json_schema!.schema as { required: string[] };
     expect(schema.required.sort()).toEqual(["digest", "translation"]);
+    // No more output than one part's call asks for: gpt-4o-mini refuses max_tokens over 16,384.
+    expect(server.requests[0]!.max_tokens).toBe(16_000);
 
     // Both languages filled; English is the cleaned original, German the translation.
     expect(result.languages.en!.paragraphs).toEqual(article.paragraphs);

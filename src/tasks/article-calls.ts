@@ -99,7 +99,10 @@ function idOf(schema: z.ZodType): number {
 /**
  * The joint call of these requests: the messages they share (the house prompt and the article),
  * then every request's own instructions in one message; a response format with every request's
- * part; room for every part's answer, at the stricter of their temperatures.
+ * part; at the stricter of their temperatures. `max_tokens` is the largest of theirs, not their
+ * sum: a model's output limit (gpt-4o-mini: 16,384) would refuse the sum, and a joint call is only
+ * made for an article short enough that both answers fit well within one part's limit (a cut-off
+ * answer is asked again part by part).
  */
 export function jointRequest(requests: TaskRequest[]) {
   const shared = sharedStart(requests.map((r) => r.messages));
@@ -115,7 +118,7 @@ export function jointRequest(requests: TaskRequest[]) {
     responseSchema,
     schemaName: requests.map((r) => r.schemaName).join("_and_"),
     temperature: Math.min(...requests.map((r) => r.temperature ?? 1)),
-    maxTokens: requests.every((r) => r.maxTokens) ? requests.reduce((sum, r) => sum + r.maxTokens!, 0) : undefined,
+    maxTokens: requests.every((r) => r.maxTokens) ? Math.max(...requests.map((r) => r.maxTokens!)) : undefined,
   };
 }
 
