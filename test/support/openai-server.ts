@@ -45,6 +45,11 @@ export interface ServerOptions {
    * `limiter: "bucket"`.
    */
   tpm?: number;
+  /**
+   * The most completion tokens a request may ask for (`max_tokens`); over it: 400, as OpenAI answers
+   * for gpt-4o-mini (default 16,384, its output limit).
+   */
+  maxOutputTokens?: number;
   /** The token bucket holds this many ms of `tpm` (default 60,000: a minute's worth, as at OpenAI; the bench uses less). */
   tokenWindowMs?: number;
   /**
@@ -400,6 +405,11 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Te
     const task = req.headers["x-newsdesk-task"];
     if (typeof task === "string") body.task = task;
     const index = requests.push(body) - 1;
+    const maxOutput = options.maxOutputTokens ?? 16_384;
+    if (body.max_tokens !== undefined && body.max_tokens > maxOutput) {
+      const message = `max_tokens is too large: ${body.max_tokens}. This model supports at most ${maxOutput} completion tokens, whereas you provided ${body.max_tokens}.`;
+      return sendJson(res, 400, { error: { message, type: "invalid_request_error", param: "max_tokens", code: "invalid_value" } });
+    }
 
     // As at OpenAI, the response schema comes before the first message in the cached prefix.
     const schemaText = body.response_format ? JSON.stringify(body.response_format) + "\n" : "";
