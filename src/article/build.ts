@@ -1,5 +1,6 @@
 // Draft fields -> Article: language, id, url, and the checks that refuse non-articles.
 import { baseLanguage, detectLanguage } from "../core/language.ts";
+import { letterAt } from "../core/text.ts";
 import type { Article } from "../core/types.ts";
 import { InputError } from "./errors.ts";
 import { articleId, sanitiseId } from "./id.ts";
@@ -53,10 +54,13 @@ export function declaredLanguage(value: unknown): string | null {
 
 /** Words: space-separated tokens with a letter; CJK text (no spaces) counts one word per two characters. */
 export function countWords(text: string): number {
+  // Han, Hiragana, Katakana and Hangul are all in these ranges (astral ones as surrogates): a text without any has no CJK.
+  if (!MAYBE_CJK.test(text)) return (text.match(/\S*\p{L}\S*/gu) ?? []).length;
   const cjk = (text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu) ?? []).length;
   const spaced = (text.replace(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu, " ").match(/\S*\p{L}\S*/gu) ?? []).length;
   return spaced + Math.ceil(cjk / 2);
 }
+const MAYBE_CJK = /[\u1100-\u11ff\u2e80-\uffff]/;
 
 // Pages that are not news, by what they say (checked on short texts only, so a story about cookies is read).
 const STUBS: Array<[RegExp, string]> = [
@@ -67,19 +71,35 @@ const STUBS: Array<[RegExp, string]> = [
   [/(?:\b(?:404|403|500|502|503)\b.*\b(?:not found|forbidden|error|nicht gefunden|fehler)\b|\b(?:page|seite) (?:not found|nicht gefunden|existiert nicht|could not be found|konnte nicht gefunden werden)\b|\bwas not found on this server\b|\baccess denied\b|\bzugriff verweigert\b|\binternal server error\b|\bservice unavailable\b|\bsomething went wrong\b|\betwas ist schiefgelaufen\b)/i, "an error page, not an article"],
 ];
 
+/** Code units of `text` that belong to letters (\p{L}). */
+function letterUnits(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; ) {
+    const step = letterAt(text, i);
+    n += step;
+    i += step || 1;
+  }
+  return n;
+}
+
+const BLOB = /^[A-Za-z0-9+/=_-]{30,}$/;
+
 /** Whether text is natural language: refuses data dumps, base64 and the like (not short items, tables or CJK). */
 function notLanguage(body: string): boolean {
   const tokens = body.match(/\S+/g) ?? [];
   if (tokens.length === 0) return true;
-  const chars = tokens.reduce((n, t) => n + t.length, 0);
-  // base64, hashes: long runs of letters and digits with no spaces
-  const blobs = tokens.filter((t) => /^[A-Za-z0-9+/=_-]{30,}$/.test(t)).reduce((n, t) => n + t.length, 0);
+  let chars = 0;
+  let blobs = 0;
+  let words = 0;
+  for (const t of tokens) {
+    chars += t.length;
+    // base64, hashes: long runs of letters and digits with no spaces
+    if (t.length >= 30 && BLOB.test(t)) blobs += t.length;
+    // words: tokens that are mostly letters (a CJK sentence is one such token)
+    const letters = letterUnits(t);
+    if (letters >= 2 && letters / t.length >= 0.6) words++;
+  }
   if (blobs / chars > 0.3) return true;
-  // words: tokens that are mostly letters (a CJK sentence is one such token)
-  const words = tokens.filter((t) => {
-    const letters = t.replace(/\P{L}+/gu, "").length;
-    return letters >= 2 && letters / t.length >= 0.6;
-  }).length;
   return words < 3 || words / tokens.length < 0.15;
 }
 
