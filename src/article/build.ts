@@ -54,13 +54,33 @@ export function declaredLanguage(value: unknown): string | null {
 
 /** Words: space-separated tokens with a letter; CJK text (no spaces) counts one word per two characters. */
 export function countWords(text: string): number {
+  return wordsOf([wordParts(text)]);
+}
+
+/**
+ * The two counts words are made of: space-separated tokens with a letter, and CJK characters. Both
+ * add up over texts joined by white space, so a whole text's words can be had from its paragraphs'.
+ */
+function wordParts(text: string): WordParts {
   // Han, Hiragana, Katakana and Hangul are all in these ranges (astral ones as surrogates): a text without any has no CJK.
-  if (!MAYBE_CJK.test(text)) return (text.match(/\S*\p{L}\S*/gu) ?? []).length;
+  if (!MAYBE_CJK.test(text)) return { spaced: (text.match(/\S*\p{L}\S*/gu) ?? []).length, cjk: 0 };
   const cjk = (text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu) ?? []).length;
   const spaced = (text.replace(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu, " ").match(/\S*\p{L}\S*/gu) ?? []).length;
+  return { spaced, cjk };
+}
+interface WordParts { spaced: number; cjk: number }
+const MAYBE_CJK = /[\u1100-\u11ff\u2e80-\uffff]/;
+
+/** The words of texts joined by white space, from each text's parts. */
+function wordsOf(parts: WordParts[]): number {
+  let spaced = 0;
+  let cjk = 0;
+  for (const p of parts) {
+    spaced += p.spaced;
+    cjk += p.cjk;
+  }
   return spaced + Math.ceil(cjk / 2);
 }
-const MAYBE_CJK = /[\u1100-\u11ff\u2e80-\uffff]/;
 
 // Pages that are not news, by what they say (checked on short texts only, so a story about cookies is read).
 const STUBS: Array<[RegExp, string]> = [
@@ -103,19 +123,21 @@ function notLanguage(body: string): boolean {
   return words < 3 || words / tokens.length < 0.15;
 }
 
-/** Why `text` (title and body) is not an article, or null when it reads like one. `detected`: its language. */
-export function refusal(body: string, detected: string | null = detectLanguage(body), title = ""): string | null {
+/**
+ * Why `text` (title and body) is not an article, or null when it reads like one. `detected`: its
+ * language; `words`: the words of title and body, when already counted.
+ */
+export function refusal(body: string, detected: string | null = detectLanguage(body), title = "", words?: number): string | null {
   if (notLanguage(body)) return "not natural language text";
   const all = `${title}\n${body}`;
-  if (countWords(all) <= STUB_WORDS) for (const [pattern, what] of STUBS) if (pattern.test(all)) return what;
+  if ((words ?? countWords(all)) <= STUB_WORDS) for (const [pattern, what] of STUBS) if (pattern.test(all)) return what;
   if (detected === null) return "not natural language text";
   return null;
 }
 
 /** Warnings about an article that is read but may not be what the desk expects. */
-export function articleWarnings(paragraphs: string[], published: string | null, wire: boolean): string[] {
+export function articleWarnings(paragraphs: string[], published: string | null, wire: boolean, counts = paragraphs.map(countWords)): string[] {
   const warnings: string[] = [];
-  const counts = paragraphs.map(countWords);
   const total = counts.reduce((a, b) => a + b, 0);
   if (total < SHORT_WORDS) warnings.push(`very short item (${total} ${total === 1 ? "word" : "words"})`);
   if (published !== null && !isIsoDate(published)) warnings.push(`date "${published}" is not a full date; kept as written`);
@@ -137,10 +159,12 @@ export function buildArticle(draft: Draft, source: { path: string; line?: number
   const body = paragraphs.join("\n\n");
   // Language detection is the costliest step of reading an article: once per article. A short
   // item gets its title to help.
+  // Each paragraph's words are counted once; the body's and the whole text's are their sums.
+  const parts = paragraphs.map(wordParts);
   let detected = detectLanguage(body);
-  if (detected === null && countWords(body) < SHORT_WORDS) detected = detectLanguage(`${title}\n\n${body}`, 10);
+  if (detected === null && wordsOf(parts) < SHORT_WORDS) detected = detectLanguage(`${title}\n\n${body}`, 10);
   const declared = declaredLanguage(options.sourceLang) ?? declaredLanguage(draft.lang);
-  const why = refusal(body, declared ?? detected, title);
+  const why = refusal(body, declared ?? detected, title, wordsOf([wordParts(title), ...parts]));
   if (why) throw fail(why);
 
   const lang = declared ?? detected;
@@ -155,6 +179,6 @@ export function buildArticle(draft: Draft, source: { path: string; line?: number
     paragraphs,
     url: httpUrl(draft.url),
     source: source.line === undefined ? { path: source.path } : { path: source.path, line: source.line },
-    warnings: articleWarnings(paragraphs, draft.published, options.wire ?? false),
+    warnings: articleWarnings(paragraphs, draft.published, options.wire ?? false, parts.map((p) => wordsOf([p]))),
   };
 }
