@@ -205,6 +205,20 @@ export class Cache {
     }
   }
 
+  /**
+   * Several entries in one transaction, so one commit (an answer and its language parts). Never
+   * throws, as `set`; true when all were written.
+   */
+  setMany(entries: { key: string; meta: CacheMeta; entry: CacheEntry }[]): boolean {
+    if (!this.putStmt || this.writeError) return false;
+    try {
+      return this.db.transaction(() => entries.every((e) => this.set(e.key, e.meta, e.entry))).immediate();
+    } catch (error) {
+      this.failedWrite(error);
+      return false;
+    }
+  }
+
   stats(): CacheStats {
     const rows = this.db.prepare("SELECT task, COUNT(*) AS n FROM results GROUP BY task ORDER BY task").all() as { task: string; n: number }[];
     const range = this.db.prepare("SELECT MIN(created) AS oldest, MAX(created) AS newest, COUNT(*) AS n FROM results").get() as {

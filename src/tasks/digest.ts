@@ -18,7 +18,7 @@ import type { Finding } from "../core/types.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, type Chunk } from "./chunking.ts";
 import { DIGEST_TASK, digestAnswer, digestSchema, digestTaskSchema, type Digest } from "./schemas.ts";
 import { bullets, houseMessages, keyFor, memo, once, responseFormat, shapeHash, tasksOf, termsFor, termsText, type TaskRequest } from "./request.ts";
-import { cacheParts, cachedFromParts, cachedOutcome, combine, runTask } from "./run-task.ts";
+import { cachedFromParts, cachedOutcome, combine, runTask } from "./run-task.ts";
 import type { PlannedCall, Task, TaskContext, TaskOutcome, TaskRun } from "./context.ts";
 
 /** Guessed answer tokens: a summary, points and a snippet per language. */
@@ -178,8 +178,7 @@ export async function digestArticle(run: TaskRun, article: Article, targets: Rec
   const chunks = digestChunks(run, article);
   const mapped = chunks ? await Promise.all(chunks.map((chunk) => runTask<Digest>(run, chunkRequest(run, article, chunk)))) : [];
   const request = chunks ? digestRequest(run, reducedArticle(article, mapped.map((o) => o.value)), targets, false) : whole;
-  const result = await runTask<Digest>(run, request);
-  cacheParts(run, parts, result);
+  const result = await runTask<Digest>(run, request, parts);
   const outcome = combine(mapped, null);
   addUsage(outcome.usage, result.usage);
   return { value: result.value, usage: outcome.usage, warnings: [...outcome.warnings, ...result.warnings] };

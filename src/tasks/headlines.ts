@@ -15,7 +15,7 @@ import { letterCount } from "../core/text.ts";
 import { applyHouseStyle, lenientNumbers, strictNumbers } from "../checks/index.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs } from "./chunking.ts";
 import { bullets, houseMessages, keyFor, memo, shapeHash, termsFor, type TaskRequest } from "./request.ts";
-import { cacheParts, cachedFromParts, cachedOutcome, runTask } from "./run-task.ts";
+import { cachedFromParts, cachedOutcome, runTask } from "./run-task.ts";
 import type { PlannedCall, Task, TaskContext, TaskOutcome, TaskRun } from "./context.ts";
 
 /** The longest headline, in characters (what the prompt states and the check counts). */
@@ -165,9 +165,7 @@ export async function headlinesFor(run: TaskRun, article: Article, targets: Reco
   const parts = partRequests(run, lead, targets);
   const fromParts = cachedFromParts<Headlines[string]>(run, parts);
   if (fromParts) return fromParts;
-  const result = await runTask<Headlines>(run, whole);
-  cacheParts(run, parts, result);
-  return result;
+  return runTask<Headlines>(run, whole, parts);
 }
 
 export const headlinesTask: Task<Headlines> = {
