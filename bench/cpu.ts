@@ -5,11 +5,13 @@
 //   BENCH_CPU_CACHE (fresh | off), BENCH_CPU_SKIP (comma list: run,summarize,client,checks),
 //   BENCH_CPU_PROFILE=DIR: a .cpuprofile of each measured batch only (node:inspector; warm-up,
 //   set-up and the checks-alone loop left out), with its top self-time items printed.
+// On Linux each row is also split by thread (/proc/self/task): the main thread, and the others
+// (V8's optimizing compiler and GC helpers), which process.cpuUsage() counts too.
 // The articles are composed here from sentence templates (no publisher's text), ~700 o200k tokens
 // each, with numbers in every writing the checks read (1,250 / 1.250 / 1'250, 3.5 / 3,5, 13:30 /
 // 13.30 Uhr, twelve / zwölf, fifth / fünfte), names from the desk's table and invented ones.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -270,6 +272,7 @@ async function main() {
   const child = await startServerChild(WARMUP + N);
   try {
     const rows: string[] = [];
+    const split: string[] = [];
     for (const [name, tasks] of [["run --lang de,en", ["translate", "digest"]], ["summarize --lang de,en", ["digest"]]] as const) {
       if (skip.has(name.split(" ")[0]!)) continue;
       const cacheDir = tmp("newsdesk-bench-cpu-cache-");
@@ -286,6 +289,7 @@ async function main() {
       warmPipe.options.cache?.close();
       const pipe = make("measured.sqlite");
       const profiler = profileDir ? await startProfile() : null;
+      const threadsBefore = threadCpu();
       const before = process.cpuUsage();
       const started = performance.now();
       let warnings = 0;
@@ -298,6 +302,7 @@ async function main() {
         },
       });
       const cpu = cpuMs(process.cpuUsage(before));
+      split.push(threadSplit(name, threadsBefore, s.done));
       const wall = performance.now() - started;
       if (profiler) profiles.push(await profiler.stop(name));
       pipe.options.cache?.close();
@@ -316,16 +321,19 @@ async function main() {
       const send = (r: TaskRequest) => client.complete({ model: "test-model", messages: r.messages, schema: r.responseSchema, schemaName: r.schemaName, label: r.label, maxTokens: r.maxTokens });
       for (const r of requests.slice(0, WARMUP)) await send(r);
       const limit = pLimit(8);
+      const threadsBefore = threadCpu();
       const before = process.cpuUsage();
       const started = performance.now();
       await Promise.all(requests.map((r) => limit(() => send(r))));
       const cpu = cpuMs(process.cpuUsage(before));
+      split.push(threadSplit("the model client alone", threadsBefore, requests.length));
       rows.push(`| the model client alone: each article's summarize call, no reading, cache or checks | ${requests.length} | ${requests.length} | ${(cpu / requests.length).toFixed(2)} | ${((performance.now() - started) / 1000).toFixed(2)} s | ${Math.round(requests.length / (cpu / 1000))} |`);
     }
     if (rows.length) {
       console.log("| path (this process only) | articles | model calls | CPU ms/article | wall | articles per CPU-second |");
       console.log("| --- | --- | --- | --- | --- | --- |");
       for (const r of rows) console.log(r);
+      if (split.every(Boolean)) console.log(`\nCPU ms/article by thread (main / other threads):\n${split.join("\n")}`);
     }
     for (const p of profiles) console.log(p);
   } finally {
@@ -370,6 +378,35 @@ async function main() {
     for (let k = 0; k < ROUNDS; k++) for (const a of sample) { parts[0]![1](a); parts[2]![1](a); }
     console.log(`| **all checks of one run --lang de,en article** | **${(cpuMs(process.cpuUsage(before)) / (N * ROUNDS)).toFixed(3)}** |`);
   }
+}
+
+/** CPU ms of each thread of this process (Linux, /proc/self/task), by thread id; null elsewhere. */
+function threadCpu(): Map<string, number> | null {
+  try {
+    const ms = new Map<string, number>();
+    for (const id of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${id}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ms.set(id, (Number(fields[11]) + Number(fields[12])) * 10); // utime + stime, in 10 ms ticks
+    }
+    return ms;
+  } catch {
+    return null;
+  }
+}
+
+/** "name: main X, other threads Y" per article since `before`; "" when threads cannot be read. */
+function threadSplit(name: string, before: Map<string, number> | null, n: number): string {
+  const after = threadCpu();
+  if (!before || !after) return "";
+  let main = 0;
+  let other = 0;
+  for (const [id, ms] of after) {
+    const spent = ms - (before.get(id) ?? 0);
+    if (id === String(process.pid)) main += spent;
+    else other += spent;
+  }
+  return `- ${name}: ${(main / n).toFixed(2)} / ${(other / n).toFixed(2)}`;
 }
 
 /** Profiles this process until stop(); stop writes DIR/<name>.cpuprofile and returns the top self-time items. */

@@ -1,5 +1,6 @@
 // Draft fields -> Article: language, id, url, and the checks that refuse non-articles.
 import { baseLanguage, detectLanguage } from "../core/language.ts";
+import { letterAt } from "../core/text.ts";
 import type { Article } from "../core/types.ts";
 import { InputError } from "./errors.ts";
 import { articleId, sanitiseId } from "./id.ts";
@@ -53,8 +54,31 @@ export function declaredLanguage(value: unknown): string | null {
 
 /** Words: space-separated tokens with a letter; CJK text (no spaces) counts one word per two characters. */
 export function countWords(text: string): number {
+  return wordsOf([wordParts(text)]);
+}
+
+/**
+ * The two counts words are made of: space-separated tokens with a letter, and CJK characters. Both
+ * add up over texts joined by white space, so a whole text's words can be had from its paragraphs'.
+ */
+function wordParts(text: string): WordParts {
+  // Han, Hiragana, Katakana and Hangul are all in these ranges (astral ones as surrogates): a text without any has no CJK.
+  if (!MAYBE_CJK.test(text)) return { spaced: (text.match(/\S*\p{L}\S*/gu) ?? []).length, cjk: 0 };
   const cjk = (text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu) ?? []).length;
   const spaced = (text.replace(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu, " ").match(/\S*\p{L}\S*/gu) ?? []).length;
+  return { spaced, cjk };
+}
+interface WordParts { spaced: number; cjk: number }
+const MAYBE_CJK = /[\u1100-\u11ff\u2e80-\uffff]/;
+
+/** The words of texts joined by white space, from each text's parts. */
+function wordsOf(parts: WordParts[]): number {
+  let spaced = 0;
+  let cjk = 0;
+  for (const p of parts) {
+    spaced += p.spaced;
+    cjk += p.cjk;
+  }
   return spaced + Math.ceil(cjk / 2);
 }
 
@@ -67,35 +91,53 @@ const STUBS: Array<[RegExp, string]> = [
   [/(?:\b(?:404|403|500|502|503)\b.*\b(?:not found|forbidden|error|nicht gefunden|fehler)\b|\b(?:page|seite) (?:not found|nicht gefunden|existiert nicht|could not be found|konnte nicht gefunden werden)\b|\bwas not found on this server\b|\baccess denied\b|\bzugriff verweigert\b|\binternal server error\b|\bservice unavailable\b|\bsomething went wrong\b|\betwas ist schiefgelaufen\b)/i, "an error page, not an article"],
 ];
 
+/** Code units of `text` that belong to letters (\p{L}). */
+function letterUnits(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; ) {
+    const step = letterAt(text, i);
+    n += step;
+    i += step || 1;
+  }
+  return n;
+}
+
+const BLOB = /^[A-Za-z0-9+/=_-]{30,}$/;
+
 /** Whether text is natural language: refuses data dumps, base64 and the like (not short items, tables or CJK). */
 function notLanguage(body: string): boolean {
   const tokens = body.match(/\S+/g) ?? [];
   if (tokens.length === 0) return true;
-  const chars = tokens.reduce((n, t) => n + t.length, 0);
-  // base64, hashes: long runs of letters and digits with no spaces
-  const blobs = tokens.filter((t) => /^[A-Za-z0-9+/=_-]{30,}$/.test(t)).reduce((n, t) => n + t.length, 0);
+  let chars = 0;
+  let blobs = 0;
+  let words = 0;
+  for (const t of tokens) {
+    chars += t.length;
+    // base64, hashes: long runs of letters and digits with no spaces
+    if (t.length >= 30 && BLOB.test(t)) blobs += t.length;
+    // words: tokens that are mostly letters (a CJK sentence is one such token)
+    const letters = letterUnits(t);
+    if (letters >= 2 && letters / t.length >= 0.6) words++;
+  }
   if (blobs / chars > 0.3) return true;
-  // words: tokens that are mostly letters (a CJK sentence is one such token)
-  const words = tokens.filter((t) => {
-    const letters = t.replace(/\P{L}+/gu, "").length;
-    return letters >= 2 && letters / t.length >= 0.6;
-  }).length;
   return words < 3 || words / tokens.length < 0.15;
 }
 
-/** Why `text` (title and body) is not an article, or null when it reads like one. `detected`: its language. */
-export function refusal(body: string, detected: string | null = detectLanguage(body), title = ""): string | null {
+/**
+ * Why `text` (title and body) is not an article, or null when it reads like one. `detected`: its
+ * language; `words`: the words of title and body, when already counted.
+ */
+export function refusal(body: string, detected: string | null = detectLanguage(body), title = "", words?: number): string | null {
   if (notLanguage(body)) return "not natural language text";
   const all = `${title}\n${body}`;
-  if (countWords(all) <= STUB_WORDS) for (const [pattern, what] of STUBS) if (pattern.test(all)) return what;
+  if ((words ?? countWords(all)) <= STUB_WORDS) for (const [pattern, what] of STUBS) if (pattern.test(all)) return what;
   if (detected === null) return "not natural language text";
   return null;
 }
 
 /** Warnings about an article that is read but may not be what the desk expects. */
-export function articleWarnings(paragraphs: string[], published: string | null, wire: boolean): string[] {
+export function articleWarnings(paragraphs: string[], published: string | null, wire: boolean, counts = paragraphs.map(countWords)): string[] {
   const warnings: string[] = [];
-  const counts = paragraphs.map(countWords);
   const total = counts.reduce((a, b) => a + b, 0);
   if (total < SHORT_WORDS) warnings.push(`very short item (${total} ${total === 1 ? "word" : "words"})`);
   if (published !== null && !isIsoDate(published)) warnings.push(`date "${published}" is not a full date; kept as written`);
@@ -117,10 +159,12 @@ export function buildArticle(draft: Draft, source: { path: string; line?: number
   const body = paragraphs.join("\n\n");
   // Language detection is the costliest step of reading an article: once per article. A short
   // item gets its title to help.
+  // Each paragraph's words are counted once; the body's and the whole text's are their sums.
+  const parts = paragraphs.map(wordParts);
   let detected = detectLanguage(body);
-  if (detected === null && countWords(body) < SHORT_WORDS) detected = detectLanguage(`${title}\n\n${body}`, 10);
+  if (detected === null && wordsOf(parts) < SHORT_WORDS) detected = detectLanguage(`${title}\n\n${body}`, 10);
   const declared = declaredLanguage(options.sourceLang) ?? declaredLanguage(draft.lang);
-  const why = refusal(body, declared ?? detected, title);
+  const why = refusal(body, declared ?? detected, title, wordsOf([wordParts(title), ...parts]));
   if (why) throw fail(why);
 
   const lang = declared ?? detected;
@@ -135,6 +179,6 @@ export function buildArticle(draft: Draft, source: { path: string; line?: number
     paragraphs,
     url: httpUrl(draft.url),
     source: source.line === undefined ? { path: source.path } : { path: source.path, line: source.line },
-    warnings: articleWarnings(paragraphs, draft.published, options.wire ?? false),
+    warnings: articleWarnings(paragraphs, draft.published, options.wire ?? false, parts.map((p) => wordsOf([p]))),
   };
 }

@@ -10,9 +10,12 @@ export interface Cleaned {
   credit: string | null;
 }
 
+/** Runs of spaces and tabs, except a single plain space (already what a run becomes). */
+const SPACE_RUN = / [ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+|[\t\u00a0\u2000-\u200b\u202f\u205f\u3000][ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]*/g;
+
 /** Collapses runs of spaces and tabs, trims. */
 export function tidy(text: string): string {
-  return text.replace(/[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+/g, " ").trim();
+  return text.replace(SPACE_RUN, " ").trim();
 }
 
 /**

@@ -18,8 +18,12 @@ function isAgencyList(text: string, allowInitials: boolean): boolean {
   return agencies > 0;
 }
 
+const OVER_80 = /^\s*(?:\S\s*){81}/;
+
 /** The credit a whole line stands for, or null when the line is not a credit line. */
 export function creditLine(line: string): string | null {
+  // More than 80 characters that are not white space: too long however its spaces collapse (most lines are paragraphs).
+  if (OVER_80.test(line)) return null;
   const text = line.trim().replace(/\s+/g, " ");
   if (!text || text.length > 80) return null;
   let m = /^(?:©|\(c\)|copyright\b)\s*(?:©\s*)?(?:(?:19|20)\d{2}\b\s*)?(.*)$/i.exec(text);

@@ -106,25 +106,26 @@ export function textBlocks(lines: string[], isHeaderLine: (line: string) => bool
     }
   }
   if (group.length) groups.push(group);
+  // Header lines and table rows are entries of their own (told once per line).
+  const own = groups.map((g) => g.map((line) => isHeaderLine(line.trim()) || isTableRow(line)));
   // A document of several blank-line separated groups of text: each group is one paragraph.
-  const textGroups = groups.filter((g) => g.some((l) => !isHeaderLine(l.trim()) && !isTableRow(l)));
+  const textGroups = own.filter((flags) => flags.some((f) => !f));
   const blankLineDocument = textGroups.length >= 3;
 
   const out: string[] = [];
-  for (const g of groups) {
+  groups.forEach((g, k) => {
     let segment: string[] = [];
     const flush = () => {
       if (segment.length) out.push(...segmentParagraphs(segment, blankLineDocument));
       segment = [];
     };
-    for (const line of g) {
-      const l = line.trim();
-      if (isHeaderLine(l) || isTableRow(line)) {
+    g.forEach((line, i) => {
+      if (own[k]![i]) {
         flush();
-        out.push(l);
+        out.push(line.trim());
       } else segment.push(line);
-    }
+    });
     flush();
-  }
+  });
   return out.filter(Boolean);
 }

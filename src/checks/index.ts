@@ -210,11 +210,12 @@ export function checkDigest(input: DigestCheckInput): Finding[] {
   // Style and name forms over the whole digest.
   findings.push(...styleFindings(all, target));
 
-  // Numbers the digest states must come from the source.
-  const known = sourceNumbers([sourceText(source), source.published ?? ""].join("\n\n"));
+  // Numbers the digest states must come from the source (read only when the digest states one).
+  let known: Set<string> | undefined;
   const reported = new Set<string>();
   for (const [where, text] of parts) {
     for (const n of strictNumbers(text, baseLanguage(target))) {
+      known ??= sourceNumbers([sourceText(source), source.published ?? ""].join("\n\n"));
       if (known.has(n.value) || reported.has(n.value)) continue;
       reported.add(n.value);
       const written = n.text === n.value ? "" : ` ("${n.text}")`;

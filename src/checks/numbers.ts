@@ -338,10 +338,13 @@ export function strictNumbers(text: string, lang: string): NumberMention[] {
   return scan(text, lang.split("-")[0]!.toLowerCase(), false).map((f) => ({ value: f.values[0]!, text: f.text, index: f.index }));
 }
 
-/** Every value a text could be read as stating, under any locale convention. */
+/**
+ * Every value a text could be read as stating, under any locale convention. One lenient scan is
+ * enough: a lenient scan reads every writing both ways, so its language only orders a numeral's
+ * readings ("1,000": thousands or decimal first), never changes the set of them.
+ */
 export function lenientNumbers(text: string): Set<string> {
   const set = new Set<string>();
-  for (const f of scan(text, "de", true)) for (const v of f.values) set.add(v);
   for (const f of scan(text, "en", true)) for (const v of f.values) set.add(v);
   return set;
 }

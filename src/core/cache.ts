@@ -24,10 +24,13 @@ export function cacheKey(parts: Record<string, unknown>): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+    // Keys in code-unit order (sort's default for strings), undefined values left out.
+    let json = "";
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) json += `${json ? "," : ""}${JSON.stringify(key)}:${canonicalJson(v)}`;
+    }
+    return `{${json}}`;
   }
   return JSON.stringify(value ?? null);
 }
@@ -199,6 +202,20 @@ export class Cache {
     try {
       this.putStmt.run(key, meta.task, meta.model, JSON.stringify(entry), now, now, meta.article ?? null, meta.title ?? null, meta.langs?.join(",") ?? null);
       return true;
+    } catch (error) {
+      this.failedWrite(error);
+      return false;
+    }
+  }
+
+  /**
+   * Several entries in one transaction, so one commit (an answer and its language parts). Never
+   * throws, as `set`; true when all were written.
+   */
+  setMany(entries: { key: string; meta: CacheMeta; entry: CacheEntry }[]): boolean {
+    if (!this.putStmt || this.writeError) return false;
+    try {
+      return this.db.transaction(() => entries.every((e) => this.set(e.key, e.meta, e.entry))).immediate();
     } catch (error) {
       this.failedWrite(error);
       return false;

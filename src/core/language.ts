@@ -61,16 +61,29 @@ const FUNCTION_WORDS: Record<string, Set<string>> = {
   it: new Set("il di che è la le per una del della non sono gli con nel alla anche dei ha questo".split(" ")),
 };
 const QUICK_WORDS = 200;
+const QUICK_LANGS = Object.keys(FUNCTION_WORDS);
+/** Each function word with the languages (indexes into QUICK_LANGS) it is one of ("des": de and fr). */
+const FUNCTION_WORD_LANGS = new Map<string, number[]>();
+QUICK_LANGS.forEach((lang, i) => {
+  for (const word of FUNCTION_WORDS[lang]!) FUNCTION_WORD_LANGS.set(word, [...(FUNCTION_WORD_LANGS.get(word) ?? []), i]);
+});
+const LETTERS = /\p{L}+/gu;
 
-/** A language when one of the four clearly leads (≥ 20% of the words, 4x the runner-up), else null. */
+/** A language when one of the four clearly leads (≥ 20% of the first 200 words, 4x the runner-up), else null. */
 function byFunctionWords(text: string): string | null {
-  const words = text.slice(0, 2_000).toLowerCase().match(/\p{L}+/gu);
-  if (!words || words.length < 30) return null;
-  const sample = words.slice(0, QUICK_WORDS);
-  const hits: [string, number][] = Object.entries(FUNCTION_WORDS).map(([lang, set]) => [lang, sample.filter((w) => set.has(w)).length]);
+  const lower = text.slice(0, 2_000).toLowerCase();
+  const counts = QUICK_LANGS.map(() => 0);
+  let words = 0;
+  LETTERS.lastIndex = 0;
+  for (let m = LETTERS.exec(lower); m !== null && words < QUICK_WORDS; m = LETTERS.exec(lower)) {
+    words++;
+    for (const i of FUNCTION_WORD_LANGS.get(m[0]) ?? []) counts[i]!++;
+  }
+  if (words < 30) return null;
+  const hits = QUICK_LANGS.map((lang, i): [string, number] => [lang, counts[i]!]);
   hits.sort((a, b) => b[1] - a[1]);
   const [best, second] = [hits[0]!, hits[1]!];
-  return best[1] >= sample.length * 0.2 && best[1] >= 4 * second[1] ? best[0] : null;
+  return best[1] >= words * 0.2 && best[1] >= 4 * second[1] ? best[0] : null;
 }
 
 /** A language tag written the usual way: "de-ch" -> "de-CH", "EN" -> "en", "de_CH" -> "de-CH". */

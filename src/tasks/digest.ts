@@ -11,15 +11,14 @@ import { loadPrompt, renderPrompt, type Message, type Prompt, type PromptSet } f
 import { formalityFor, registerRule } from "../core/formality.ts";
 import { languageName } from "../core/language.ts";
 import { styleRules } from "../core/styles.ts";
-import { glossaryFor } from "../core/glossary.ts";
 import { baseLanguage } from "../core/language.ts";
 import { countTokens, fitsInTokens } from "../core/tokens.ts";
 import { applyHouseStyle, checkDigest, CHANNEL_LIMITS, channelFields, type ChannelField } from "../checks/index.ts";
 import type { Finding } from "../core/types.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, type Chunk } from "./chunking.ts";
 import { DIGEST_TASK, digestAnswer, digestSchema, digestTaskSchema, type Digest } from "./schemas.ts";
-import { bullets, houseMessages, keyFor, memo, once, responseFormat, shapeHash, tasksOf, termsText, type TaskRequest } from "./request.ts";
-import { cacheParts, cachedFromParts, cachedOutcome, combine, runTask } from "./run-task.ts";
+import { bullets, houseMessages, keyFor, memo, once, responseFormat, shapeHash, tasksOf, termsFor, termsText, type TaskRequest } from "./request.ts";
+import { cachedFromParts, cachedOutcome, combine, runTask } from "./run-task.ts";
 import type { PlannedCall, Task, TaskContext, TaskOutcome, TaskRun } from "./context.ts";
 
 /** Guessed answer tokens: a summary, points and a snippet per language. */
@@ -71,14 +70,13 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
   const keys = Object.keys(targets);
   const channels = ctx.channels ?? [];
   const schema = digestAnswerFor(keys, channels);
-  const sourceText = [article.title, ...article.paragraphs].join("\n");
   const styleLines = keys.flatMap((k) => {
     const formality = formalityFor(ctx.formality, targets[k]!);
     return [...styleRules(targets[k]!), ...(formality ? [registerRule(formality)] : [])].map((rule) => `${k}: ${rule}`);
   });
   const glossaryLines = keys
     .map((k) => {
-      const text = termsText(glossaryFor(ctx.glossary, sourceText, targets[k]!), targets[k]!, article.lang);
+      const text = termsText(termsFor(ctx.glossary, article, targets[k]!), targets[k]!, article.lang);
       return text ? `${k} terms: ${text}` : "";
     })
     .filter(Boolean);
@@ -127,7 +125,7 @@ export function digestRequest(ctx: TaskContext, article: Article, targets: Recor
           source: { title: article.title, paragraphs: article.paragraphs, lang: article.lang },
           digest: (value as Record<string, never>)[k]!,
           target: targets[k]!,
-          glossary: glossaryFor(ctx.glossary, sourceText, targets[k]!),
+          glossary: termsFor(ctx.glossary, article, targets[k]!),
           formality: formalityFor(ctx.formality, targets[k]!),
         }).map((f: Finding) => ({ ...f, message: `${k}: ${f.message}` })),
       ),
@@ -180,8 +178,7 @@ export async function digestArticle(run: TaskRun, article: Article, targets: Rec
   const chunks = digestChunks(run, article);
   const mapped = chunks ? await Promise.all(chunks.map((chunk) => runTask<Digest>(run, chunkRequest(run, article, chunk)))) : [];
   const request = chunks ? digestRequest(run, reducedArticle(article, mapped.map((o) => o.value)), targets, false) : whole;
-  const result = await runTask<Digest>(run, request);
-  cacheParts(run, parts, result);
+  const result = await runTask<Digest>(run, request, parts);
   const outcome = combine(mapped, null);
   addUsage(outcome.usage, result.usage);
   return { value: result.value, usage: outcome.usage, warnings: [...outcome.warnings, ...result.warnings] };

@@ -9,13 +9,13 @@ import { HEADLINES_PER_LANGUAGE, type Article, type Finding } from "../core/type
 import { DEFAULT_PROMPTS_DIR, loadPrompt, renderPrompt, type Prompt, type PromptSet } from "../core/prompts.ts";
 import { baseLanguage, detectLanguage, languageName } from "../core/language.ts";
 import { styleRules } from "../core/styles.ts";
-import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
+import { glossaryPromptText } from "../core/glossary.ts";
 import { countTokens, fitsInTokens } from "../core/tokens.ts";
 import { letterCount } from "../core/text.ts";
 import { applyHouseStyle, lenientNumbers, strictNumbers } from "../checks/index.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs } from "./chunking.ts";
-import { bullets, houseMessages, keyFor, memo, shapeHash, type TaskRequest } from "./request.ts";
-import { cacheParts, cachedFromParts, cachedOutcome, runTask } from "./run-task.ts";
+import { bullets, houseMessages, keyFor, memo, shapeHash, termsFor, type TaskRequest } from "./request.ts";
+import { cachedFromParts, cachedOutcome, runTask } from "./run-task.ts";
 import type { PlannedCall, Task, TaskContext, TaskOutcome, TaskRun } from "./context.ts";
 
 /** The longest headline, in characters (what the prompt states and the check counts). */
@@ -83,11 +83,10 @@ export function headlinesRequest(ctx: TaskContext, article: Article, targets: Re
   const prompt = headlinesPrompt(prompts);
   const keys = Object.keys(targets);
   const schema = answerFor(keys);
-  const sourceText = [article.title, ...article.paragraphs].join("\n");
   const styleLines = keys.flatMap((k) => styleRules(targets[k]!).map((rule) => `${k}: ${rule}`));
   const glossaryLines = keys
     .map((k) => {
-      const text = glossaryPromptText(glossaryFor(ctx.glossary, sourceText, targets[k]!));
+      const text = glossaryPromptText(termsFor(ctx.glossary, article, targets[k]!));
       return text ? `${k}:\n${text}` : "";
     })
     .filter(Boolean);
@@ -166,9 +165,7 @@ export async function headlinesFor(run: TaskRun, article: Article, targets: Reco
   const parts = partRequests(run, lead, targets);
   const fromParts = cachedFromParts<Headlines[string]>(run, parts);
   if (fromParts) return fromParts;
-  const result = await runTask<Headlines>(run, whole);
-  cacheParts(run, parts, result);
-  return result;
+  return runTask<Headlines>(run, whole, parts);
 }
 
 export const headlinesTask: Task<Headlines> = {

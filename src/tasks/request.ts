@@ -6,7 +6,7 @@ import { renderPrompt, type Message, type Prompt, type PromptSet } from "../core
 import { cacheKey } from "../core/cache.ts";
 import { baseLanguage } from "../core/language.ts";
 import { countTokens } from "../core/tokens.ts";
-import type { GlossaryEntry } from "../core/glossary.ts";
+import { glossaryFor, type GlossaryEntry } from "../core/glossary.ts";
 import { jsonSchemaOf, wireSchemaOf } from "../model/json-schema.ts";
 import { articleBlock } from "./article-block.ts";
 import { ARTICLE_TASKS, articleTasksSchema } from "./schemas.ts";
@@ -57,9 +57,24 @@ export function shapeHash(name: string, schema: () => z.ZodType): string {
   return memo(shapeHashes, name, () => cacheKey({ schema: jsonSchemaOf(schema()) }));
 }
 
-/** The house prompt with the article: the first messages of every call for it. */
+// Per article (an article is not changed once read): what each of its requests would make again.
+const houses = new WeakMap<Article, { prompt: Prompt; messages: Message[] }>();
+const articleTerms = new WeakMap<Article, { glossary: GlossaryEntry[]; byTarget: Map<string, GlossaryEntry[]> }>();
+
+/** The house prompt with the article: the first messages of every call for it (made once per article and house prompt). */
 export function houseMessages(prompts: PromptSet, article: Article): Message[] {
-  return renderPrompt(prompts.house, { article_id: article.id, article: articleBlock(article) });
+  const made = houses.get(article);
+  if (made?.prompt === prompts.house) return made.messages;
+  const messages = renderPrompt(prompts.house, { article_id: article.id, article: articleBlock(article) });
+  houses.set(article, { prompt: prompts.house, messages });
+  return messages;
+}
+
+/** The glossary entries that apply to the article's title and text in `target` (glossaryFor), made once per article, glossary and target. */
+export function termsFor(glossary: GlossaryEntry[], article: Article, target: string): GlossaryEntry[] {
+  let made = articleTerms.get(article);
+  if (made?.glossary !== glossary) articleTerms.set(article, (made = { glossary, byTarget: new Map() }));
+  return memo(made.byTarget, target, () => glossaryFor(glossary, [article.title, ...article.paragraphs].join("\n"), target));
 }
 
 export function bullets(lines: string[]): string {

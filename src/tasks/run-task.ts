@@ -46,14 +46,19 @@ export function cachedFromParts<T>(run: TaskRun, parts: LanguagePart[]): TaskOut
   return { value, warnings, usage: { ...emptyUsage(), cacheHits: 1 } };
 }
 
-/** Caches each language's part of a multi-language answer under that language's own key, with its own warnings ("de: ..."). */
-export function cacheParts<T>(run: TaskRun, parts: LanguagePart[], outcome: { value: Record<string, T>; warnings: string[] }): void {
-  for (const { lang, request } of parts) {
-    run.cache?.set(request.key, cacheMeta(request, run.model), {
-      value: { [lang]: outcome.value[lang]! },
-      warnings: outcome.warnings.filter((w) => w.startsWith(`${lang}: `)),
-    });
-  }
+/** The entries that cache each language's part of a multi-language answer under that language's own key, with its own warnings ("de: ..."). */
+function partEntries(run: TaskRun, parts: LanguagePart[], outcome: { value: unknown; warnings: string[] }) {
+  const value = outcome.value as Record<string, unknown>;
+  return parts.map(({ lang, request }) => ({
+    key: request.key,
+    meta: cacheMeta(request, run.model),
+    entry: { value: { [lang]: value[lang]! }, warnings: outcome.warnings.filter((w) => w.startsWith(`${lang}: `)) },
+  }));
+}
+
+/** Caches each language's part of a multi-language answer under that language's own key (in one transaction). */
+function cacheParts(run: TaskRun, parts: LanguagePart[], outcome: { value: unknown; warnings: string[] }): void {
+  if (parts.length) run.cache?.setMany(partEntries(run, parts, outcome));
 }
 
 /** The cached answer of a task, if there is one. */
@@ -83,14 +88,24 @@ function labelled(error: unknown, label: string): NewsdeskError {
   return ours;
 }
 
-/** Cache first; identical work already in flight is shared (single-flight on the cache key). */
-export function runTask<T>(run: TaskRun, request: TaskRequest<z.ZodType>): Promise<TaskOutcome<T>> {
+/**
+ * Cache first; identical work already in flight is shared (single-flight on the cache key).
+ * `parts`: a multi-language answer's language parts, each also cached under its own key (a new
+ * answer in the same transaction as the answer itself).
+ */
+export function runTask<T>(run: TaskRun, request: TaskRequest<z.ZodType>, parts: LanguagePart[] = []): Promise<TaskOutcome<T>> {
   const cached = cachedOutcome<T>(run, request);
-  if (cached) return Promise.resolve(cached);
+  if (cached) {
+    cacheParts(run, parts, cached);
+    return Promise.resolve(cached);
+  }
   const running = run.inFlight.get(request.key);
   if (running) {
     return running.then(
-      (outcome) => ({ ...outcome, usage: { ...emptyUsage(), cacheHits: 1 } }) as TaskOutcome<T>,
+      (outcome) => {
+        cacheParts(run, parts, outcome);
+        return { ...outcome, usage: { ...emptyUsage(), cacheHits: 1 } } as TaskOutcome<T>;
+      },
       (error: unknown) => {
         throw sharedFailure(error);
       },
@@ -114,7 +129,8 @@ export function runTask<T>(run: TaskRun, request: TaskRequest<z.ZodType>): Promi
   });
   const promise = (run.calls ? run.calls.ask(request, alone) : alone())
     .then((result) => {
-      run.cache?.set(request.key, cacheMeta(request, run.model), { value: result.value, warnings: result.warnings });
+      const entry = { value: result.value, warnings: result.warnings };
+      run.cache?.setMany([{ key: request.key, meta: cacheMeta(request, run.model), entry }, ...partEntries(run, parts, entry)]);
       return { value: result.value as T, warnings: result.warnings, usage: result.usage };
     })
     .catch((error: unknown) => {

@@ -7,13 +7,12 @@ import { TruncatedError, usageOf } from "../core/errors.ts";
 import { renderPrompt, type PromptSet } from "../core/prompts.ts";
 import { baseLanguage, languageName } from "../core/language.ts";
 import { styleRules } from "../core/styles.ts";
-import { glossaryFor } from "../core/glossary.ts";
 import { formalityFor, registerRule } from "../core/formality.ts";
 import { countTokens, fitsInTokens, paragraphTokens } from "../core/tokens.ts";
 import { applyHouseStyle, checkTranslation } from "../checks/index.ts";
 import { DEFAULT_CONTEXT_TOKENS, PROMPT_OVERHEAD_TOKENS, chunkParagraphs, joinChunks, translationBudget, type Chunk } from "./chunking.ts";
 import { TRANSLATION_TASK, TranslationAnswer, TranslationSchema, translationTaskSchema, type Translation } from "./schemas.ts";
-import { bullets, houseMessages, keyFor, once, responseFormat, shapeHash, tasksOf, termsText, type TaskRequest } from "./request.ts";
+import { bullets, houseMessages, keyFor, once, responseFormat, shapeHash, tasksOf, termsFor, termsText, type TaskRequest } from "./request.ts";
 import { combine, failedAfter, runTask } from "./run-task.ts";
 import { withoutEchoedNumber } from "./article-block.ts";
 import type { PlannedCall, Task, TaskContext, TaskJob, TaskOutcome, TaskRun } from "./context.ts";
@@ -43,15 +42,17 @@ function chunksOf(context: TaskContext, article: Article): Chunk[] | null {
 
 export function translateRequest(ctx: TaskContext, article: Article, target: string, chunk?: { paragraphs: string[]; context?: string }) {
   const { prompts } = ctx;
-  const paragraphs = chunk?.paragraphs ?? article.paragraphs;
-  const glossary = glossaryFor(ctx.glossary, [article.title, ...paragraphs].join("\n"), target);
+  // The article itself when it is translated whole: its house messages and terms are made once for all its calls.
+  const source = chunk ? { ...article, paragraphs: chunk.paragraphs } : article;
+  const paragraphs = source.paragraphs;
+  const glossary = termsFor(ctx.glossary, source, target);
   const glossaryText = termsText(glossary);
   const styleLines = [...styleRules(target)];
   const formality = formalityFor(ctx.formality, target);
   if (formality) styleLines.push(registerRule(formality));
   if (chunk?.context) styleLines.push(`This is a part of a longer article. For consistent terms, the previous part read: ${chunk.context}`);
   const messages = [
-    ...houseMessages(prompts, { ...article, paragraphs }),
+    ...houseMessages(prompts, source),
     ...renderPrompt(prompts.translate, {
       target_language: languageName(target),
       paragraph_count: String(paragraphs.length),
