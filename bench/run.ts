@@ -3,7 +3,7 @@
 // warm-cache speed and its peak memory on 10,000 articles.
 //   BENCH_ARTICLES (300), BENCH_RPS (20), BENCH_LATENCY_MS (200), BENCH_CONCURRENCY (8),
 //   BENCH_WARM (2000), BENCH_RSS_ARTICLES (10000), BENCH_BATCH_ARTICLES (1000),
-//   BENCH_SKIP (comma list: issue16,compare,invalid,warm,rss,batch)
+//   BENCH_SKIP (comma list: issue16,cpu,compare,invalid,warm,rss,batch)
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -307,8 +307,31 @@ async function issue16() {
   }
 }
 
+// ---- Issue 16, CPU per article: bench/cpu.ts (the model server in a child process, so only newsdesk's
+// CPU is counted) on a long batch, where V8 has compiled the hot path; `npm run bench:cpu` alone
+// shows 300 articles (compiler warm-up included) and the checks one by one. BENCH_CPU_ARTICLES (3000).
+async function cpu() {
+  const articles = process.env.BENCH_CPU_ARTICLES ?? "3000";
+  console.log(`\n## CPU per article (issue 16): ${articles} articles, newsdesk's process only (npm run bench:cpu)`);
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, path.join(ROOT, "bench/cpu.ts")], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_CPU_ARTICLES: articles, BENCH_CPU_SKIP: "checks" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", () => {
+      console.log(out.split("\n").filter((line) => line.startsWith("|") || line.startsWith("- ") || line.startsWith("CPU ms")).join("\n"));
+      resolve();
+    });
+  });
+}
+
 const total = Date.now();
 if (!skip.has("issue16")) await issue16();
+if (!skip.has("cpu")) await cpu();
 if (!skip.has("compare")) await compare();
 if (!skip.has("invalid")) await invalid();
 if (!skip.has("warm")) await warm();
