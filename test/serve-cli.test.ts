@@ -43,6 +43,17 @@ async function runThenServe(runArgs: string[], serveEnv: Record<string, string> 
   return { url, stop };
 }
 
+/** The page's *Re-run digest* on the desk's only article: the request the page sends (its token from the page). */
+async function rerunDigest(url: string): Promise<Response> {
+  const queue = (await (await fetch(`${url}api/articles`)).json()) as { items: { id: string }[] };
+  const token = /name="newsdesk-token" content="([^"]+)"/.exec(await (await fetch(url)).text())![1]!;
+  return fetch(`${url}api/articles/${queue.items[0]!.id}/digest`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: url.replace(/\/$/, "") },
+    body: "{}",
+  });
+}
+
 describe("newsdesk serve", () => {
   test("shows the results of `newsdesk run --out` and stops on SIGTERM", async () => {
     const { url, stop } = await runThenServe([]);
@@ -60,14 +71,8 @@ describe("newsdesk serve", () => {
   test("the digest re-run asks for the result's channels in the desk's register ($NEWSDESK_FORMALITY)", async () => {
     const { url, stop } = await runThenServe(["--channels", "push,seo"], { NEWSDESK_FORMALITY: "informal" });
     try {
-      const queue = (await (await fetch(`${url}api/articles`)).json()) as { items: { id: string }[] };
-      const token = /name="newsdesk-token" content="([^"]+)"/.exec(await (await fetch(url)).text())![1]!;
       model.requests.length = 0;
-      const answer = await fetch(`${url}api/articles/${queue.items[0]!.id}/digest`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: url.replace(/\/$/, "") },
-        body: "{}",
-      });
+      const answer = await rerunDigest(url);
       expect(answer.status).toBe(200);
       const proposal = (await answer.json()) as { value: Record<string, { channels?: Record<string, string> }> };
       // The same channels as the run (push, seo), the German register from the environment.
@@ -83,14 +88,8 @@ describe("newsdesk serve", () => {
     const endpoint = model.url.replace(/\/v1$/, "");
     const { url, stop } = await runThenServe([], { NEWSDESK_FORMALITY: "informal", OPENAI_BASE_URL: endpoint, OPENAI_API_KEY: "azure-test-key" }, ["--provider", "azure", "--formality", "formal"]);
     try {
-      const queue = (await (await fetch(`${url}api/articles`)).json()) as { items: { id: string }[] };
-      const token = /name="newsdesk-token" content="([^"]+)"/.exec(await (await fetch(url)).text())![1]!;
       model.requests.length = 0;
-      const answer = await fetch(`${url}api/articles/${queue.items[0]!.id}/digest`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-newsdesk-token": token, origin: url.replace(/\/$/, "") },
-        body: "{}",
-      });
+      const answer = await rerunDigest(url);
       expect(answer.status).toBe(200);
       // Azure's api-key header (not a bearer token), and the flag's register over the environment's.
       expect(model.requests[0]!.headers!["api-key"]).toBe("azure-test-key");
