@@ -1,6 +1,6 @@
 // House style: the deterministic fixes (applyHouseStyle) and what is left to report.
 import { readFileSync } from "node:fs";
-import { baseLanguage as base } from "../core/language.ts";
+import { baseLanguage as base } from "../core/language-tags.ts";
 
 type QuoteStyle = "ch" | "de" | null;
 

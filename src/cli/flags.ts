@@ -11,7 +11,7 @@ import { defaultGlossaryPath, loadGlossary } from "../core/glossary.ts";
 import { loadPromptSet } from "../core/prompts.ts";
 import { KNOWN_VARIANTS } from "../core/styles.ts";
 import { CHANNELS, type Channel } from "../core/types.ts";
-import { parseSince } from "../article/feed.ts";
+import { parseSince } from "../article/since.ts";
 import type { ReadOptions } from "../article/index.ts";
 import { DEFAULT_TIMEOUT_MS, type ProviderOptions } from "../model/provider.ts";
 import type { TaskKind } from "../run/pipeline.ts";

@@ -2,7 +2,7 @@
 // One setting for every German target, or one per variant ("de-CH=informal,de=formal"). It goes
 // into the prompts as one more style line and is checked in code (checks/register.ts); without
 // a setting nothing changes (same prompts, same cache keys, no check).
-import { baseLanguage } from "./language.ts";
+import { baseLanguage } from "./language-tags.ts";
 import { ConfigError } from "./errors.ts";
 
 export type Formality = "formal" | "informal";

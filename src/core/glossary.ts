@@ -2,7 +2,7 @@
 // Files are CSV (header source,target_lang,target_term) or JSON (array of {source, lang, term}).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { baseLanguage, languageTag } from "./language.ts";
+import { baseLanguage, languageTag } from "./language-tags.ts";
 import { containsTerm } from "./text.ts";
 import { GlossaryError } from "./errors.ts";
 

@@ -86,25 +86,4 @@ function byFunctionWords(text: string): string | null {
   return best[1] >= words * 0.2 && best[1] >= 4 * second[1] ? best[0] : null;
 }
 
-/** A language tag written the usual way: "de-ch" -> "de-CH", "EN" -> "en", "de_CH" -> "de-CH". */
-export function languageTag(code: string): string {
-  const [lang, ...rest] = code.trim().split(/[-_]/);
-  return [lang!.toLowerCase(), ...rest.map((p) => (p.length === 2 ? p.toUpperCase() : p))].join("-");
-}
-
-/** "de-CH" -> "de"; "en" -> "en". */
-export function baseLanguage(code: string): string {
-  return code.split("-")[0]!.toLowerCase();
-}
-
-const NAMES: Record<string, string> = {
-  de: "German", en: "English", fr: "French", it: "Italian", es: "Spanish", pt: "Portuguese",
-  nl: "Dutch", pl: "Polish", ru: "Russian", uk: "Ukrainian", tr: "Turkish", zh: "Chinese", ja: "Japanese",
-};
-
-/** A human name for a language code, for prompts: "de-CH" -> "German (de-CH)". */
-export function languageName(code: string): string {
-  const base = baseLanguage(code);
-  const name = NAMES[base] ?? base;
-  return code.includes("-") ? `${name} (${code})` : name;
-}
+export { baseLanguage, languageName, languageTag } from "./language-tags.ts";

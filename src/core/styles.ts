@@ -1,6 +1,6 @@
 // What the prompts say about a target language's regional variant. The deterministic part
 // (ß -> ss, quote marks) is also applied in code afterwards: see checks/applyHouseStyle.
-import { baseLanguage } from "./language.ts";
+import { baseLanguage } from "./language-tags.ts";
 
 const RULES: Record<string, string[]> = {
   // Quotation marks, ß -> ss and franc amounts are set in code (checks/style.ts applyHouseStyle), so

@@ -10,7 +10,7 @@ import { cacheKey, type Cache } from "../core/cache.ts";
 import { ARTICLE_TASKS, TranslationAnswer, TranslationSchema, type Translation } from "../tasks/schemas.ts";
 import { glossaryFor, glossaryPromptText } from "../core/glossary.ts";
 import { styleRules, targetFor } from "../core/styles.ts";
-import { languageName } from "../core/language.ts";
+import { languageName } from "../core/language-tags.ts";
 import { applyHouseStyle, checkTranslation } from "../checks/index.ts";
 import { CHANNEL_FIELDS } from "../checks/channels.ts";
 import { formalityFor, registerRule } from "../core/formality.ts";

@@ -2,7 +2,7 @@
 // change, applying a change set, the length limits, and where each warning belongs.
 import { z } from "zod";
 import type { ArticleResult, ChannelTexts, LanguageResult } from "../core/types.ts";
-import { baseLanguage } from "../core/language.ts";
+import { baseLanguage } from "../core/language-tags.ts";
 import { CHANNEL_FIELD_NAMES, CHANNEL_LIMITS, ONE_LINE_CHANNEL_FIELDS, type ChannelField } from "../checks/channels.ts";
 
 export type ReviewStatus = "in-review" | "approved";

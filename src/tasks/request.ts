@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { Article, Channel, Finding, TaskKind } from "../core/types.ts";
 import { renderPrompt, type Message, type Prompt, type PromptSet } from "../core/prompts.ts";
 import { cacheKey } from "../core/cache.ts";
-import { baseLanguage } from "../core/language.ts";
+import { baseLanguage } from "../core/language-tags.ts";
 import { countTokens } from "../core/tokens.ts";
 import { glossaryFor, type GlossaryEntry } from "../core/glossary.ts";
 import { jsonSchemaOf, wireSchemaOf } from "../model/json-schema.ts";

@@ -5,7 +5,7 @@ import type { Article } from "../core/types.ts";
 import { emptyUsage } from "../core/types.ts";
 import { TruncatedError, usageOf } from "../core/errors.ts";
 import { renderPrompt, type PromptSet } from "../core/prompts.ts";
-import { baseLanguage, languageName } from "../core/language.ts";
+import { baseLanguage, languageName } from "../core/language-tags.ts";
 import { styleRules } from "../core/styles.ts";
 import { formalityFor, registerRule } from "../core/formality.ts";
 import { countTokens, fitsInTokens, paragraphTokens } from "../core/tokens.ts";
