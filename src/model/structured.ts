@@ -3,7 +3,7 @@
 // the limiter on its own, so transport retries (there) never multiply the repairs (here).
 import type { z } from "zod";
 import type { Message } from "../core/prompts.ts";
-import { emptyUsage, type Finding, type Usage } from "../core/types.ts";
+import { addUsage, emptyUsage, type Finding, type Usage } from "../core/types.ts";
 import { InvalidAnswerError, RefusalError, TruncatedError, withUsage } from "../core/errors.ts";
 import { containsSecret } from "../core/secrets.ts";
 import type { ChatAnswer, ChatModel, Limiter } from "./provider.ts";
@@ -87,7 +87,7 @@ async function repairLoop<S extends z.ZodType>(chat: ChatModel, request: Structu
         }),
       { followUp: attempt > 0 },
     );
-    addAnswerUsage(usage, answer);
+    addUsage(usage, answerUsage(answer));
     const judged = judgeAnswer(request, answer);
     let problems: string[];
     if (judged.ok) {
@@ -167,11 +167,9 @@ function extractJson(text: string): string {
   return start >= 0 && end > start ? body.slice(start, end + 1) : body;
 }
 
-function addAnswerUsage(usage: Usage, answer: ChatAnswer) {
-  usage.calls += 1;
-  usage.promptTokens += answer.usage.promptTokens;
-  usage.completionTokens += answer.usage.completionTokens;
-  usage.cachedTokens += answer.usage.cachedTokens;
+/** What one answer counts: a call and its tokens. */
+export function answerUsage(answer: Pick<ChatAnswer, "usage">): Usage {
+  return { ...emptyUsage(), calls: 1, promptTokens: answer.usage.promptTokens, completionTokens: answer.usage.completionTokens, cachedTokens: answer.usage.cachedTokens };
 }
 
 function oneLine(text: string): string {

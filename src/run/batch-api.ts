@@ -14,7 +14,8 @@ import type { ReadItem } from "../article/index.ts";
 import { UNFINISHED, cacheKey, type BatchTaskInput, type Cache } from "../core/cache.ts";
 import { ConfigError, ProviderError, describeError } from "../core/errors.ts";
 import type { Message } from "../core/prompts.ts";
-import { emptyUsage, type Usage } from "../core/types.ts";
+import { addUsage, emptyUsage, type Usage } from "../core/types.ts";
+import { answerUsage } from "../model/structured.ts";
 import { FINAL_BATCH_STATES, isBatchCapable, type BatchCapable, type ChatAnswer, type ChatModel, type ChatRequest, type RemoteBatch } from "../model/provider.ts";
 import { taskFor, type PlannedCall } from "../tasks/index.ts";
 import { joinable, jointRequest } from "../tasks/article-calls.ts";
@@ -267,21 +268,20 @@ async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel
       // As the synchronous run does (tasks/article-calls.ts): a short article's calls are one joint
       // line, unless a part is in a batch of its own already (made before joint calls existed).
       const together = pipeline.options.joint === false || wanted.some((c) => cache.batchState(c.request.key)) ? [] : joinable(wanted.map((c) => c.request));
-      const lines: { key: string; chat: ChatRequest; task: string; label: string; completionTokens: number }[] = [];
+      const lines: { key: string; chat: ChatRequest; task: string; completionTokens: number }[] = [];
       if (together.length) {
-        const joint = jointRequest(together);
+        const joint = jointRequest(together, pipeline.model);
         lines.push({
           key: cacheKey({ joint: together.map((r) => r.key) }),
-          chat: { model: pipeline.model, messages: joint.messages, schema: joint.responseSchema, schemaName: joint.schemaName, temperature: joint.temperature, maxTokens: joint.maxTokens, label: joint.label },
+          chat: joint,
           task: together.map((r) => r.task).join("+"),
-          label: joint.label,
           completionTokens: wanted.filter((c) => together.includes(c.request)).reduce((sum, c) => sum + c.completionTokens, 0),
         });
       }
       for (const { request, completionTokens } of wanted) {
-        if (!together.includes(request)) lines.push({ key: request.key, chat: chatRequestOf(pipeline.model, request), task: request.task, label: request.label, completionTokens });
+        if (!together.includes(request)) lines.push({ key: request.key, chat: chatRequestOf(pipeline.model, request), task: request.task, completionTokens });
       }
-      for (const { key, chat, task, label, completionTokens } of lines) {
+      for (const { key, chat, task, completionTokens } of lines) {
         const state = cache.batchState(key);
         if (state?.state === "open") {
           open.add(state.batch);
@@ -313,7 +313,7 @@ async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel
         writeSync(part.fd, line);
         part.lines++;
         part.bytes += bytes;
-        part.tasks.push({ key, fingerprint: requestFingerprint(chat), task, label, article: article.id });
+        part.tasks.push({ key, fingerprint: requestFingerprint(chat), task, label: chat.label ?? task, article: article.id });
       }
     }
     if (part) {
@@ -426,10 +426,7 @@ async function collect(batch: RemoteBatch, provider: ChatModel & BatchCapable, o
         result.collected.unreadable++;
       } else if ("answer" in line) {
         rows.push({ key: line.customId, answer: line.answer });
-        usage.calls++;
-        usage.promptTokens += line.answer.usage.promptTokens;
-        usage.completionTokens += line.answer.usage.completionTokens;
-        usage.cachedTokens += line.answer.usage.cachedTokens;
+        addUsage(usage, answerUsage(line.answer));
         result.collected.answers++;
       } else if (line.unfinished) {
         rows.push({ key: line.customId, error: UNFINISHED + line.error });
@@ -445,7 +442,7 @@ async function collect(batch: RemoteBatch, provider: ChatModel & BatchCapable, o
   result.collected.unfinished += never;
   result.collected.batches++;
   cache.markBatchCollected(batch.id, usage);
-  for (const key of Object.keys(usage) as (keyof Usage)[]) result.usage[key] += usage[key];
+  addUsage(result.usage, usage);
 }
 
 /** Waits `ms`; false when the signal aborted the wait. */

@@ -100,8 +100,8 @@ export async function planBatch(items: AsyncIterable<ReadItem>, pipeline: Pipeli
       if (open.length === 1 || !call.members) for (const member of open) count(member.request, member.request.task, member.completionTokens);
       else if (open.length > 1) {
         // One joint call for the parts not cached (what the run sends).
-        const joint = jointRequest(open.map((m) => m.request));
-        const request = { ...open[0]!.request, messages: joint.messages, responseSchema: joint.responseSchema, schemaName: joint.schemaName, maxTokens: joint.maxTokens };
+        const joint = jointRequest(open.map((m) => m.request), pipeline.model);
+        const request = { ...open[0]!.request, messages: joint.messages, responseSchema: joint.schema, schemaName: joint.schemaName, maxTokens: joint.maxTokens };
         count(request, open.map((m) => m.request.task).join("+"), open.reduce((sum, m) => sum + m.completionTokens, 0));
       }
     }

@@ -11,8 +11,8 @@ import { z } from "zod";
 import type { Message } from "../core/prompts.ts";
 import { addUsage, emptyUsage, type Usage } from "../core/types.ts";
 import { TruncatedError, usageOf, withUsage } from "../core/errors.ts";
-import { judgeAnswer, type Judgement, type StructuredResult } from "../model/structured.ts";
-import type { ChatAnswer } from "../model/provider.ts";
+import { answerUsage, judgeAnswer, type Judgement, type StructuredResult } from "../model/structured.ts";
+import type { ChatAnswer, ChatRequest } from "../model/provider.ts";
 import { memo, type TaskRequest } from "./request.ts";
 import { ARTICLE_TASKS } from "./schemas.ts";
 import { sharedFailure } from "./run-task.ts";
@@ -104,7 +104,7 @@ function idOf(schema: z.ZodType): number {
  * made for an article short enough that both answers fit well within one part's limit (a cut-off
  * answer is asked again part by part).
  */
-export function jointRequest(requests: TaskRequest[]) {
+export function jointRequest(requests: TaskRequest[], model: string): ChatRequest {
   const shared = sharedStart(requests.map((r) => r.messages));
   const own = requests.flatMap((r) => r.messages.slice(shared));
   // The parts' instructions as one message when they are all the user's (a message costs tokens of its own).
@@ -113,9 +113,10 @@ export function jointRequest(requests: TaskRequest[]) {
     z.object(Object.assign({}, ...requests.map((r) => (r.responseSchema as z.ZodObject).shape))),
   );
   return {
+    model,
     label: requests.map((r) => r.label).join(" + "),
     messages: [...requests[0]!.messages.slice(0, shared), ...instructions] as Message[],
-    responseSchema,
+    schema: responseSchema,
     schemaName: requests.map((r) => r.schemaName).join("_and_"),
     temperature: Math.min(...requests.map((r) => r.temperature ?? 1)),
     maxTokens: requests.every((r) => r.maxTokens) ? Math.max(...requests.map((r) => r.maxTokens!)) : undefined,
@@ -136,22 +137,9 @@ function sharedStart(lists: Message[][]): number {
  * a task still makes at most repairs + 1 calls). The call's usage goes to the first member.
  */
 function askJointly(run: TaskRun, members: Member[]): void {
-  const joint = jointRequest(members.map((m) => m.request));
+  const joint = jointRequest(members.map((m) => m.request), run.model);
   run
-    .limiter(
-      () =>
-        run.chat.complete({
-          model: run.model,
-          messages: joint.messages,
-          schema: joint.responseSchema,
-          schemaName: joint.schemaName,
-          temperature: joint.temperature,
-          maxTokens: joint.maxTokens,
-          signal: run.signal,
-          label: joint.label,
-        }),
-      { followUp: false },
-    )
+    .limiter(() => run.chat.complete({ ...joint, signal: run.signal }), { followUp: false })
     .then(
       (answer) => members.forEach((m, i) => settle(m, answer, i === 0 ? answerUsage(answer) : emptyUsage())),
       (error: unknown) => members.forEach((m, i) => m.reject(i === 0 ? error : sharedFailure(error))),
@@ -186,8 +174,5 @@ function partOf(text: string, request: TaskRequest): string {
   }
 }
 
-function answerUsage(answer: ChatAnswer): Usage {
-  return { ...emptyUsage(), calls: 1, promptTokens: answer.usage.promptTokens, completionTokens: answer.usage.completionTokens, cachedTokens: answer.usage.cachedTokens };
-}
 
 const plus = (usage: Usage, more: Usage): Usage => addUsage({ ...usage }, more);

@@ -47,11 +47,11 @@ async function api(path, body) {
 }
 
 let toastTimer;
-/** What the checks still flag in a proposal, all of them in the one message the page shows. */
-function warningsText(warnings) {
-  if (!warnings.length) return "";
+/** A model proposal's message, with what the checks still flag in it (the first three, and how many more). */
+function toastProposal(message, warnings) {
+  if (!warnings.length) return toast(message);
   const more = warnings.length > 3 ? ` (and ${warnings.length - 3} more)` : "";
-  return `. Warnings: ${warnings.slice(0, 3).join("; ")}${more}`;
+  toast(`${message}. Warnings: ${warnings.slice(0, 3).join("; ")}${more}`, "warn");
 }
 
 function toast(message, kind) {
@@ -454,10 +454,9 @@ function renderArticle() {
                 const proposal = await api(`/api/articles/${result.id}/retranslate`, { lang, paragraph: i });
                 // Only this paragraph is filled; every other field keeps what the editor typed.
                 if (!propose(result.id, { [field]: proposal.value })) return;
-                toast(
-                  `Paragraph ${i + 1}: new translation proposed (${proposal.usage.calls} call, ${proposal.usage.cacheHits} from cache); save to keep it` +
-                    warningsText(proposal.warnings),
-                  proposal.warnings.length ? "warn" : undefined,
+                toastProposal(
+                  `Paragraph ${i + 1}: new translation proposed (${proposal.usage.calls} call, ${proposal.usage.cacheHits} from cache); save to keep it`,
+                  proposal.warnings,
                 );
               } catch (error) {
                 toast(error.message, "error");
@@ -545,11 +544,10 @@ async function rerunDigest(e) {
       for (const name of Object.keys(CHANNEL_LABELS)) if (digest.channels) offer(`channels.${name}`, digest.channels[name]);
     }
     if (!propose(id, values)) return;
-    toast(
+    toastProposal(
       `New digest proposed (${proposal.usage.calls} call); save to keep it` +
-        (missing.length ? `. Not filled, the result has no such field: ${missing.join(", ")}` : "") +
-        warningsText(proposal.warnings),
-      proposal.warnings.length ? "warn" : undefined,
+        (missing.length ? `. Not filled, the result has no such field: ${missing.join(", ")}` : ""),
+      proposal.warnings,
     );
   } catch (error) {
     toast(error.message, "error");
