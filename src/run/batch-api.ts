@@ -21,7 +21,7 @@ import { taskFor, type PlannedCall } from "../tasks/index.ts";
 import { joinable, jointRequest } from "../tasks/article-calls.ts";
 import type { TaskRequest } from "../tasks/request.ts";
 import type { Pipeline } from "./pipeline.ts";
-import { requestTokens } from "./plan.ts";
+import { isCached, requestTokens } from "./plan.ts";
 
 /** The provider's limits per batch (OpenAI: 50,000 requests, input files up to 200 MB; a margin kept). */
 export const BATCH_LIMITS = { requests: 50_000, bytes: 190_000_000 } as const;
@@ -214,12 +214,6 @@ async function adoptPending(provider: ChatModel & BatchCapable, cache: Cache, li
   }
 }
 
-/** Whether a planned call is answered by the cache already (itself, or every part it is also cached as). */
-function isCached(call: PlannedCall, cache: Cache): boolean {
-  if (cache.has(call.request.key)) return true;
-  return !!call.alsoCachedAs?.length && call.alsoCachedAs.every((r) => cache.has(r.key));
-}
-
 /** One JSONL file being written: at most maxRequests lines and maxBytes bytes. */
 interface Part {
   file: string;
@@ -267,7 +261,7 @@ async function planAndSubmit(items: AsyncIterable<ReadItem>, provider: ChatModel
       });
       // As the synchronous run does (tasks/article-calls.ts): a short article's calls are one joint
       // line, unless a part is in a batch of its own already (made before joint calls existed).
-      const together = pipeline.options.joint === false || wanted.some((c) => cache.batchState(c.request.key)) ? [] : joinable(wanted.map((c) => c.request));
+      const together = !pipeline.joins || wanted.some((c) => cache.batchState(c.request.key)) ? [] : joinable(wanted.map((c) => c.request));
       const lines: { key: string; chat: ChatRequest; task: string; completionTokens: number }[] = [];
       if (together.length) {
         const joint = jointRequest(together, pipeline.model);

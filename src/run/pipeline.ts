@@ -162,7 +162,7 @@ export class Pipeline {
     });
     // The article's calls: sent together when it is too short for a provider's prompt cache, else
     // the lead first and the others once it is answered, so they hit its cached prefix (article-calls.ts).
-    const calls = this.options.prefixFirst === false ? undefined : new ArticleCalls(this.run, work.length, this.options.joint !== false);
+    const calls = this.options.prefixFirst === false ? undefined : new ArticleCalls(this.run, work.length, this.joins);
     const jobs = work.map(({ kind, task, job }) => {
       const gate = calls?.gate();
       return task
@@ -191,6 +191,11 @@ export class Pipeline {
     };
   }
 
+  /** Whether a short article's calls are one joint call (article-calls.ts): what `process` and `plan` both decide by. */
+  get joins(): boolean {
+    return this.options.prefixFirst !== false && this.options.joint !== false;
+  }
+
   /** The calls `process` would make for this article, task by task: what --dry-run counts. */
   plan(article: Article): PlannedCall[] {
     const targets = this.targets();
@@ -199,7 +204,7 @@ export class Pipeline {
       return task.jobs(article, targets).map((job) => task.plan(this.run, article, job));
     });
     // Each job's first call joins the article's wave (article-calls.ts): the joinable ones are one call.
-    const together = this.options.prefixFirst === false || this.options.joint === false ? [] : joinable(perJob.flatMap((calls) => (calls[0] ? [calls[0].request] : [])));
+    const together = !this.joins ? [] : joinable(perJob.flatMap((calls) => (calls[0] ? [calls[0].request] : [])));
     if (!together.length) return perJob.flat();
     const members = perJob.flatMap((calls) => (calls[0] && together.includes(calls[0].request) ? [calls[0]] : []));
     const rest = perJob.flat().filter((call) => !members.includes(call));

@@ -53,7 +53,7 @@ export function requestTokens(request: Pick<TaskRequest, "messages" | "responseS
 }
 
 /** In the cache: the call itself, or every request it is also cached as (a digest's languages). */
-function isCached(call: PlannedCall, cache: Cache | null): boolean {
+export function isCached(call: PlannedCall, cache: Cache | null): boolean {
   if (!cache) return false;
   if (cache.has(call.request.key)) return true;
   return !!call.alsoCachedAs?.length && call.alsoCachedAs.every((r) => cache.has(r.key));
