@@ -302,7 +302,6 @@ export class Cache {
     for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
   }
 
-  /** Removes entries not used for `olderThanMs`. */
   /**
    * Removes what was not used for `olderThanMs`: task answers, fetched pages (by when they were
    * last fetched or revalidated) and collected batches with their tasks (a batch still open at the
